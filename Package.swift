@@ -44,6 +44,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -54,10 +55,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A blocking line client for the Unix socket: the command-line tool's and the tests'.
+        .target(name: "DialGateClient", dependencies: ["DialGateProtocol"]),
         .executableTarget(
             name: "dialgate",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateSystemd",
+                "DialGateCore", "DialGateProtocol", "DialGateSystemd", "DialGateClient",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,7 +81,7 @@ let package = Package(
         .testTarget(name: "DialGateServerTests", dependencies: ["DialGateServer"]),
         .testTarget(
             name: "DialGateIntegrationTests",
-            dependencies: ["DialGateProtocol", "dialgated", "dialgate"]
+            dependencies: ["DialGateProtocol", "DialGateClient", "DialGateCore", "dialgated", "dialgate"]
         ),
     ]
 )

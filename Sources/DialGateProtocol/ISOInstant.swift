@@ -1,0 +1,81 @@
+import DialGateCore
+import Foundation
+
+/// ISO-8601 instants on the wire: `2026-11-30T10:15:00+01:00`, `2026-11-30T09:15:00Z`, with
+/// optional seconds and fraction. A time without `Z` or an offset is refused: the gate must
+/// never guess whose local time a client meant.
+public enum ISOInstant {
+    public static func parse(_ text: some StringProtocol) -> Date? {
+        let bytes = Array(text.utf8)
+        var i = 0
+        func number(_ width: Int) -> Int? {
+            guard i + width <= bytes.count else { return nil }
+            var value = 0
+            for b in bytes[i..<(i + width)] {
+                guard b >= 48, b <= 57 else { return nil }
+                value = value * 10 + Int(b - 48)
+            }
+            i += width
+            return value
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < bytes.count, bytes[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
+            i < bytes.count, bytes[i] == 84 || bytes[i] == 116 || bytes[i] == 32
+        else { return nil }
+        i += 1
+        guard let hour = number(2), expect(58), let minute = number(2) else { return nil }
+        var second = 0
+        var fraction = 0.0
+        if expect(58) {
+            guard let s = number(2) else { return nil }
+            second = s
+            if expect(46) || expect(44) {
+                var scale = 0.1
+                let start = i
+                while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+                    fraction += Double(bytes[i] - 48) * scale
+                    scale /= 10
+                    i += 1
+                }
+                guard i > start else { return nil }
+            }
+        }
+        var offsetSeconds = 0
+        if expect(90) || expect(122) {
+            offsetSeconds = 0
+        } else if i < bytes.count, bytes[i] == 43 || bytes[i] == 45 {
+            let sign = bytes[i] == 45 ? -1 : 1
+            i += 1
+            guard let oh = number(2) else { return nil }
+            _ = expect(58)
+            guard let om = number(2), oh <= 23, om <= 59 else { return nil }
+            offsetSeconds = sign * (oh * 3600 + om * 60)
+        } else {
+            return nil
+        }
+        guard i == bytes.count, hour <= 23, minute <= 59, second <= 60,
+            let calendarDay = CalendarDay(year: year, month: month, day: day)?.dayNumber
+        else { return nil }
+        let seconds = Double(calendarDay * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    /// `2026-11-30T09:15:00.123Z`: how the daemon writes instants.
+    public static func format(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let days = Int(millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000)
+        let msOfDay = Int(millis - Int64(days) * 86_400_000)
+        let civil = CalendarDay(dayNumber: days)
+        let (y, m, d) = (civil.year, civil.month, civil.day)
+        func pad(_ v: Int, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return
+            "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(msOfDay / 3_600_000, 2)):\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+    }
+}

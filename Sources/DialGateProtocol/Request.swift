@@ -1,0 +1,231 @@
+import DialGateCore
+import Foundation
+
+/// One request line from a client, parsed: the command and the request id to echo.
+///
+/// The grammar is in Protocol.md; this type is its executable form.
+public struct Request: Sendable, Equatable {
+    /// The client's correlation token (`id=`), echoed in the answer.
+    public var id: String?
+    public var command: Command
+
+    public init(id: String? = nil, command: Command) {
+        self.id = id
+        self.command = command
+    }
+}
+
+/// What a client can ask. One case per verb of Protocol.md.
+public enum Command: Sendable, Equatable {
+    /// May this number be called now (or at `at`) for this campaign?
+    case check(Check)
+    /// The dialer placed a call or call attempt (counts toward 4 per 30 days).
+    case attempt(CallOutcome)
+    /// The consumer refused during a call (60 days of quiet).
+    case refusal(CallOutcome)
+    /// The person asked not to be called again: the company's own do-not-call list.
+    case optOut(number: PhoneNumber, source: String, at: Date?)
+    /// A consent was collected, with its proof.
+    case consent(number: PhoneNumber, record: ConsentRecord)
+    /// A consent was withdrawn.
+    case revoke(number: PhoneNumber, kind: ConsentRecord.Kind, scope: String, at: Date?)
+    case ping
+    case version
+    case stats
+    case reload
+    case quit
+
+    public struct Check: Sendable, Equatable {
+        /// The number as parsed, or why it could not be: an unparsable number is still a
+        /// decision (`DENY invalid-number`), audited like any other.
+        public var number: Result<PhoneNumber, PhoneNumberError>
+        /// The number as the client wrote it.
+        public var numberText: String
+        public var campaign: String
+        public var channel: Campaign.Channel?
+        /// An explicit instant for dry runs and replays; `nil` means now.
+        public var at: Date?
+    }
+
+    public struct CallOutcome: Sendable, Equatable {
+        public var number: PhoneNumber
+        public var campaign: String
+        public var at: Date?
+    }
+}
+
+/// A request the daemon cannot act on: a stable error code and a human explanation.
+public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Stable codes of `ERR` answers (see Protocol.md).
+    public enum Code: String, Sendable {
+        case unknownCommand = "unknown-command"
+        case missingArgument = "missing-argument"
+        case unknownArgument = "unknown-argument"
+        case badArgument = "bad-argument"
+        case invalidNumber = "invalid-number"
+        case badSyntax = "bad-syntax"
+        case badEncoding = "bad-encoding"
+        case lineTooLong = "line-too-long"
+        case empty
+        /// The ledger could not record the event: nothing was acknowledged.
+        case ledgerUnavailable = "ledger-unavailable"
+        case reloadFailed = "reload-failed"
+        case overload
+    }
+
+    public var code: Code
+    public var message: String
+    /// The request id, when the line got far enough to tell it.
+    public var id: String?
+
+    public init(_ code: Code, _ message: String, id: String? = nil) {
+        self.code = code
+        self.message = message
+        self.id = id
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension Request {
+    /// The verbs the daemon understands, as `VERSION` lists them.
+    public static let verbs = [
+        "CHECK", "ATTEMPT", "REFUSAL", "OPTOUT", "CONSENT", "REVOKE", "PING", "VERSION", "STATS", "RELOAD", "QUIT",
+    ]
+
+    /// Parses one line (without its line terminator; a trailing CR is ignored).
+    public init(parsing line: Substring) throws(ProtocolError) {
+        var line = line
+        if line.last == "\r" { line = line.dropLast() }
+        let tokens: [LineTokenizer.Token]
+        do {
+            tokens = try LineTokenizer.tokenize(line)
+        } catch {
+            switch error {
+            case .unterminatedQuote(let p): throw ProtocolError(.badSyntax, "unterminated quote at character \(p)")
+            case .controlCharacter(let p): throw ProtocolError(.badSyntax, "control character at character \(p)")
+            case .emptyKey(let p): throw ProtocolError(.badSyntax, "'=' without a key at character \(p)")
+            }
+        }
+        guard let first = tokens.first else { throw ProtocolError(.empty, "empty request") }
+        var words = tokens.filter { $0.key == nil }.map(\.value)
+        var arguments: [String: String] = [:]
+        var id: String?
+        for token in tokens {
+            guard let key = token.key else { continue }
+            if key == "id" {
+                id = token.value
+                continue
+            }
+            guard arguments[key] == nil else { throw ProtocolError(.badArgument, "\(key) given twice", id: id) }
+            arguments[key] = token.value
+        }
+        if let id, id.isEmpty || id.utf8.count > 64 {
+            throw ProtocolError(.badArgument, "id must be 1 to 64 characters")
+        }
+        guard first.key == nil else { throw ProtocolError(.badSyntax, "a request starts with a command", id: id) }
+        let verb = words.removeFirst().uppercased()
+        var parser = ArgumentReader(verb: verb, words: words, arguments: arguments, id: id)
+        self.id = id
+        self.command = try parser.command()
+    }
+}
+
+/// Reads a verb's positional words and `key=value` arguments, rejecting what it does not use.
+private struct ArgumentReader {
+    let verb: String
+    var words: [String]
+    var arguments: [String: String]
+    let id: String?
+
+    mutating func command() throws(ProtocolError) -> Command {
+        let command: Command
+        switch verb {
+        case "CHECK":
+            let text = try word("number")
+            let number: Result<PhoneNumber, PhoneNumberError>
+            do { number = .success(try PhoneNumber(parsing: text)) } catch { number = .failure(error) }
+            command = .check(
+                .init(
+                    number: number, numberText: text, campaign: try required("campaign"),
+                    channel: try channel(), at: try instant("at")))
+        case "ATTEMPT", "REFUSAL":
+            let outcome = Command.CallOutcome(number: try number(), campaign: try required("campaign"), at: try instant("at"))
+            command = verb == "ATTEMPT" ? .attempt(outcome) : .refusal(outcome)
+        case "OPTOUT":
+            command = .optOut(number: try number(), source: optional("source") ?? "dialer", at: try instant("at"))
+        case "CONSENT":
+            let number = try number()
+            let record = ConsentRecord(
+                kind: try kind(), scope: optional("scope") ?? "*", givenAt: try instant("given-at") ?? Date(),
+                proof: try required("proof"))
+            command = .consent(number: number, record: record)
+        case "REVOKE":
+            command = .revoke(number: try number(), kind: try kind(), scope: optional("scope") ?? "*", at: try instant("at"))
+        case "PING": command = .ping
+        case "VERSION": command = .version
+        case "STATS": command = .stats
+        case "RELOAD": command = .reload
+        case "QUIT": command = .quit
+        default:
+            throw ProtocolError(.unknownCommand, "unknown command '\(verb)'; VERSION lists the commands", id: id)
+        }
+        if let extra = words.first {
+            throw ProtocolError(.badSyntax, "unexpected word '\(extra)' after \(verb)", id: id)
+        }
+        if let key = arguments.keys.sorted().first {
+            throw ProtocolError(.unknownArgument, "\(verb) takes no argument '\(key)'", id: id)
+        }
+        return command
+    }
+
+    mutating func word(_ name: String) throws(ProtocolError) -> String {
+        guard !words.isEmpty else { throw ProtocolError(.missingArgument, "\(verb) needs a \(name)", id: id) }
+        return words.removeFirst()
+    }
+
+    mutating func number() throws(ProtocolError) -> PhoneNumber {
+        let text = try word("number")
+        do {
+            return try PhoneNumber(parsing: text)
+        } catch {
+            throw ProtocolError(.invalidNumber, "'\(text)': \(error)", id: id)
+        }
+    }
+
+    mutating func optional(_ key: String) -> String? {
+        arguments.removeValue(forKey: key)
+    }
+
+    mutating func required(_ key: String) throws(ProtocolError) -> String {
+        guard let value = arguments.removeValue(forKey: key), !value.isEmpty else {
+            throw ProtocolError(.missingArgument, "\(verb) needs \(key)=", id: id)
+        }
+        return value
+    }
+
+    mutating func instant(_ key: String) throws(ProtocolError) -> Date? {
+        guard let text = arguments.removeValue(forKey: key) else { return nil }
+        guard let date = ISOInstant.parse(text) else {
+            throw ProtocolError(
+                .badArgument, "\(key)='\(text)' is not an ISO-8601 date-time with Z or an offset", id: id)
+        }
+        return date
+    }
+
+    mutating func channel() throws(ProtocolError) -> Campaign.Channel? {
+        guard let text = arguments.removeValue(forKey: "channel") else { return nil }
+        guard let channel = Campaign.Channel(rawValue: text) else {
+            throw ProtocolError(.badArgument, "channel='\(text)' is not voice, sms or email", id: id)
+        }
+        return channel
+    }
+
+    mutating func kind() throws(ProtocolError) -> ConsentRecord.Kind {
+        guard let text = arguments.removeValue(forKey: "kind") else { return .prospecting }
+        guard let kind = ConsentRecord.Kind(rawValue: text) else {
+            throw ProtocolError(.badArgument, "kind='\(text)' is not prospecting, callback or off-hours", id: id)
+        }
+        return kind
+    }
+}

@@ -1,0 +1,67 @@
+import DialGateCore
+
+/// One answer line: leading words (`ALLOW consent`, `OK`, `ERR bad-argument`) then
+/// `key=value` fields, values quoted when they need it. Always exactly one line.
+public struct Response: Sendable, Equatable {
+    public var words: [String]
+    public var fields: [Fact]
+    /// Whether the connection closes after this answer (QUIT, an overlong line).
+    public var closesConnection: Bool
+
+    public init(_ words: [String], fields: [Fact] = [], closesConnection: Bool = false) {
+        self.words = words
+        self.fields = fields
+        self.closesConnection = closesConnection
+    }
+
+    /// The line, with its LF terminator.
+    public var line: String {
+        var out = words.joined(separator: " ")
+        for field in fields {
+            out += " \(field.key)=\(LineTokenizer.quote(field.value))"
+        }
+        return out + "\n"
+    }
+
+    /// `ALLOW|DENY <reason> [id=] rule= regime= ...facts`.
+    public static func decision(_ decision: Decision, id: String?, extra: [Fact] = []) -> Response {
+        var fields: [Fact] = []
+        if let id { fields.append(Fact("id", id)) }
+        fields.append(Fact("rule", decision.rule))
+        if let regime = decision.regime { fields.append(Fact("regime", regime.rawValue)) }
+        fields += extra
+        fields += decision.facts
+        return Response([decision.verdict.rawValue, decision.reason.rawValue], fields: fields)
+    }
+
+    /// `ERR <code> [id=] message="..."`.
+    public static func error(_ error: ProtocolError, closesConnection: Bool = false) -> Response {
+        var fields: [Fact] = []
+        if let id = error.id { fields.append(Fact("id", id)) }
+        fields.append(Fact("message", error.message))
+        return Response(["ERR", error.code.rawValue], fields: fields, closesConnection: closesConnection)
+    }
+
+    /// `OK [id=] ...fields`.
+    public static func ok(id: String?, _ fields: [Fact] = []) -> Response {
+        Response(["OK"], fields: (id.map { [Fact("id", $0)] } ?? []) + fields)
+    }
+}
+
+/// Reads answer lines back (for the `dialgate` command and the tests).
+public struct ResponseLine: Sendable, Equatable {
+    public var words: [String]
+    public var fields: [String: String]
+
+    public init?(parsing line: Substring) {
+        var line = line
+        while line.last == "\n" || line.last == "\r" { line = line.dropLast() }
+        guard let tokens = try? LineTokenizer.tokenize(line) else { return nil }
+        words = tokens.filter { $0.key == nil }.map(\.value)
+        fields = [:]
+        for token in tokens { if let key = token.key { fields[key] = token.value } }
+        guard !words.isEmpty else { return nil }
+    }
+
+    public var first: String { words[0] }
+}

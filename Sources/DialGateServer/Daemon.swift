@@ -1,0 +1,101 @@
+import DialGateCore
+import DialGateProtocol
+import DialGateSystemd
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Wires the daemon together and runs it until SIGTERM: configuration, audit key, ledger,
+/// first list load, socket (inherited from systemd or bound here), then READY=1 and the
+/// services (server, reloader, watchdog, status, ledger compaction) in one ServiceGroup that
+/// owns signals and graceful shutdown.
+public struct Daemon {
+    public let configurationPath: String
+    public let configuration: Configuration
+    private let logger: Logger
+
+    public init(configurationPath: String, configuration: Configuration, logger: Logger) {
+        self.configurationPath = configurationPath
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let settings = configuration.daemon
+        let notifier = SystemdNotifier()
+        let statistics = Statistics()
+
+        let keyFile = configuration.audit.keyFile
+        let (key, created) = try Pseudonymizer.loadOrCreateKey(at: keyFile)
+        let audit = AuditTrail(pseudonymizer: Pseudonymizer(key: key), mode: configuration.audit.numberMode)
+        if created { journal(AuditMessageID.auditKeyCreated, "audit pseudonym key created at \(keyFile)", priority: 5) }
+
+        let ledger: Ledger?
+        do {
+            let opened = try Ledger.open(directory: settings.state)
+            ledger = opened.ledger
+            if opened.report.tornTailBytes > 0 {
+                journal(
+                    AuditMessageID.ledgerTornTail,
+                    "ledger had a torn last record (\(opened.report.tornTailBytes) bytes), cut away; it was never acknowledged",
+                    priority: 4)
+            }
+        } catch {
+            logger.critical("ledger unavailable: every CHECK is denied", metadata: ["error": "\(error)"])
+            ledger = nil
+        }
+
+        let store = StateStore(ServingState(configuration: configuration, lists: nil, listsProblem: "loading"))
+        let reloader = Reloader(
+            configurationPath: configurationPath, store: store, notifier: notifier, statistics: statistics, logger: logger)
+        await reloader.reload(trigger: "start")
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
+        let gate = Gate(store: store, ledger: ledger, audit: audit, statistics: statistics, reloader: reloader)
+        let limits = ConnectionLimits(
+            maxConnections: settings.maxConnections, maxLineBytes: settings.maxLineBytes,
+            idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))
+        let server = GateServer(group: group, address: try listenAddress(), responder: gate, limits: limits, logger: logger)
+        try await server.bind()
+
+        notifier.ready()
+        notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: 0))
+        journal(AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)", priority: 6)
+
+        var services: [Service] = [
+            server, reloader, WatchdogService(notifier: notifier, group: group),
+            StatusReporter(notifier: notifier, store: store, statistics: statistics, reloader: reloader),
+        ]
+        if let ledger { services.append(LedgerCompactionService(ledger: ledger, policy: configuration.policy)) }
+        let serviceGroup = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        defer {
+            notifier.stopping()
+            journal(AuditMessageID.stopping, "dialgated stopping after \(statistics.decisions) decisions", priority: 6)
+            try? group.syncShutdownGracefully()
+        }
+        try await serviceGroup.run()
+    }
+
+    /// A socket handed over by systemd wins; otherwise the configured path.
+    private func listenAddress() throws -> ListenAddress {
+        let inherited = ListenFDs.take()
+        if let first = inherited.first { return .inherited(descriptor: first.descriptor) }
+        let settings = configuration.daemon
+        return .path(settings.socket, mode: settings.socketMode, group: settings.socketGroup)
+    }
+
+    private func journal(_ id: String, _ message: String, priority: Int) {
+        var entry = JournalEntry()
+        entry.append("MESSAGE", message)
+        entry.append("MESSAGE_ID", id)
+        entry.append("PRIORITY", String(priority))
+        entry.append("SYSLOG_IDENTIFIER", "dialgated")
+        try? Journal.send(entry)
+        logger.info("\(message)")
+    }
+}

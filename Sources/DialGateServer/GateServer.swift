@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// Where the server listens: a socket systemd handed over (socket activation), or a path it
+/// binds itself when started by hand.
+public enum ListenAddress: Sendable, Equatable {
+    case inherited(descriptor: Int32)
+    /// A path, its permission bits, and the group dialers belong to.
+    case path(String, mode: UInt32, group: String?)
+}
+
+/// Limits that keep one misbehaving client from hurting the others.
+public struct ConnectionLimits: Sendable {
+    public var maxConnections: Int
+    public var maxLineBytes: Int
+    public var idleTimeout: TimeAmount
+    public var maxQueuedRequests: Int
+    /// How long in-flight requests may take to finish at shutdown before connections are cut.
+    public var drainTimeout: TimeAmount
+
+    public init(
+        maxConnections: Int = 4096, maxLineBytes: Int = 4096, idleTimeout: TimeAmount = .seconds(60),
+        maxQueuedRequests: Int = 1024, drainTimeout: TimeAmount = .seconds(10)
+    ) {
+        self.maxConnections = maxConnections
+        self.maxLineBytes = maxLineBytes
+        self.idleTimeout = idleTimeout
+        self.maxQueuedRequests = maxQueuedRequests
+        self.drainTimeout = drainTimeout
+    }
+}
+
+/// Why the server could not start listening.
+public struct ListenError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The Unix-socket server: accepts connections and gives each a line decoder and a
+/// `ConnectionHandler`. On graceful shutdown it stops accepting, lets every connection answer
+/// what it already received, then closes them.
+public final class GateServer: Service, Sendable {
+    private let group: EventLoopGroup
+    private let address: ListenAddress
+    private let responder: RequestResponder
+    private let limits: ConnectionLimits
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var listener: Channel?
+        var connections: [ObjectIdentifier: Channel] = [:]
+    }
+
+    public init(group: EventLoopGroup, address: ListenAddress, responder: RequestResponder, limits: ConnectionLimits, logger: Logger) {
+        self.group = group
+        self.address = address
+        self.responder = responder
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Open connections now.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// Starts listening. Called before the daemon says READY=1, so that READY means serving.
+    public func bind() async throws {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { [self] channel in
+                self.initialize(channel)
+            }
+        let listener: Channel
+        switch address {
+        case .inherited(let descriptor):
+            listener = try await bootstrap.withBoundSocket(descriptor).get()
+        case .path(let path, let mode, let group):
+            try Self.prepare(path: path)
+            listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+            try Self.setPermissions(path: path, mode: mode, group: group)
+        }
+        state.withLock { $0.listener = listener }
+        logger.info("listening", metadata: ["address": "\(address)"])
+    }
+
+    public func run() async throws {
+        if state.withLock({ $0.listener }) == nil { try await bind() }
+        await withGracefulShutdownHandler {
+            // Parks until shutdown; the listener's close future ends when it is closed.
+            try? await self.state.withLock { $0.listener }?.closeFuture.get()
+        } onGracefulShutdown: {
+            self.state.withLock { $0.listener }?.close(promise: nil)
+        }
+        await drain()
+    }
+
+    /// Asks every connection to finish what it has and close, then cuts whatever is left
+    /// after the drain timeout.
+    private func drain() async {
+        let connections = state.withLock { Array($0.connections.values) }
+        for channel in connections {
+            channel.pipeline.fireUserInboundEventTriggered(ShutdownEvent())
+        }
+        let deadline = NIODeadline.now() + limits.drainTimeout
+        while NIODeadline.now() < deadline, connectionCount > 0 {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for channel in state.withLock({ Array($0.connections.values) }) {
+            try? await channel.close()
+        }
+        if case .path(let path, _, _) = address { unlink(path) }
+    }
+
+    private func initialize(_ channel: Channel) -> EventLoopFuture<Void> {
+        let id = ObjectIdentifier(channel)
+        let admitted = state.withLock { state -> Bool in
+            guard state.connections.count < limits.maxConnections else { return false }
+            state.connections[id] = channel
+            return true
+        }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
+        }
+        guard admitted else {
+            var buffer = channel.allocator.buffer(capacity: 64)
+            buffer.writeString("ERR overload message=\"too many connections\"\n")
+            return channel.writeAndFlush(buffer).flatMap { channel.close() }
+        }
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: limits.maxLineBytes)))
+            try channel.pipeline.syncOperations.addHandler(
+                ConnectionHandler(responder: responder, maxQueued: limits.maxQueuedRequests))
+        }
+    }
+
+    /// Creates the socket's directory, and removes a stale socket file left by a crash; refuses
+    /// to start if another daemon still answers on it.
+    static func prepare(path: String) throws {
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        if !directory.isEmpty { try makeDirectories(directory) }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+            throw ListenError(description: "\(path) exists and is not a socket; refusing to replace it")
+        }
+        if isListening(path) {
+            throw ListenError(description: "another process is listening on \(path)")
+        }
+        unlink(path)
+    }
+
+    static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw ListenError(description: "cannot create \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    static func isListening(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
+    }
+
+    static func setPermissions(path: String, mode: UInt32, group: String?) throws {
+        if let group {
+            guard let entry = getgrnam(group) else { throw ListenError(description: "unknown group '\(group)'") }
+            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else {
+                throw ListenError(description: "cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard chmod(path, mode_t(mode)) == 0 else {
+            throw ListenError(description: "cannot chmod \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

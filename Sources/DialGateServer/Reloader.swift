@@ -1,0 +1,154 @@
+import DialGateCore
+import DialGateProtocol
+import DialGateSystemd
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The result of a reload, as the RELOAD command answers it.
+public enum ReloadOutcome: Sendable {
+    case success([Fact])
+    case failure(String)
+}
+
+/// Rebuilds the serving state from the configuration file and the list directory: on start,
+/// when the files change (polled), on SIGHUP (`systemctl reload`) and on the RELOAD command.
+/// The new state is built off to the side and swapped in whole; if anything in it is bad the
+/// previous state keeps serving and the failure is reported (journal, status line, STATS,
+/// the RELOAD answer). One reload runs at a time.
+public actor Reloader: Service {
+    private let configurationPath: String
+    private let store: StateStore
+    private let notifier: SystemdNotifier
+    private let statistics: Statistics
+    private let logger: Logger
+    private var signature: DirectorySignature?
+    /// A line for the status: when the last reload ran and how it ended.
+    public private(set) var lastResult = "not yet"
+
+    public init(configurationPath: String, store: StateStore, notifier: SystemdNotifier, statistics: Statistics, logger: Logger) {
+        self.configurationPath = configurationPath
+        self.store = store
+        self.notifier = notifier
+        self.statistics = statistics
+        self.logger = logger
+    }
+
+    /// Loads configuration and lists and swaps them in, or keeps the current state and says why.
+    @discardableResult
+    public func reload(trigger: String) async -> ReloadOutcome {
+        let starting = trigger == "start"
+        if !starting { notifier.reloading() }
+        defer { if !starting { notifier.ready() } }
+        let current = store.current
+        let configuration: Configuration
+        do {
+            configuration = try Configuration.load(path: configurationPath)
+        } catch {
+            return failed(trigger: trigger, problem: "configuration: \(error)")
+        }
+        if configuration.daemon != current.configuration.daemon, !starting {
+            logger.warning("daemon settings changed in the configuration; they take effect at the next restart")
+        }
+        let files = DirectorySignature(directory: configuration.daemon.lists, extra: [configurationPath])
+        let loader = ListDirectoryLoader(
+            directory: configuration.daemon.lists, maxShrink: configuration.daemon.maxShrink,
+            maxBadLineShare: configuration.daemon.maxBadLineShare)
+        switch loader.load(previous: current.lists, now: Date()) {
+        case .failure(let failure):
+            if current.lists == nil {
+                // Nothing served yet: keep the configuration, deny with the reason.
+                store.replace(with: ServingState(configuration: configuration, lists: nil, listsProblem: "\(failure)"))
+            }
+            signature = files
+            return failed(trigger: trigger, problem: "\(failure)")
+        case .success(let load):
+            store.replace(with: ServingState(configuration: configuration, lists: load.snapshot, listsProblem: nil))
+            signature = files
+            statistics.countReload(succeeded: true)
+            let snapshot = load.snapshot
+            lastResult = "ok at \(ISOInstant.format(Date()))"
+            for warning in load.warnings {
+                logger.warning("list problem", metadata: ["problem": "\(warning)"])
+            }
+            var entry = JournalEntry()
+            entry.append("MESSAGE", "lists loaded (\(trigger)): snapshot \(snapshot.id), \(snapshot.totalNumbers) numbers, \(load.warnings.count) bad lines skipped")
+            entry.append("MESSAGE_ID", AuditMessageID.listReloaded)
+            entry.append("PRIORITY", load.warnings.isEmpty ? "6" : "4")
+            entry.append("SYSLOG_IDENTIFIER", "dialgated")
+            entry.append("DIALGATE_TRIGGER", trigger)
+            entry.append("DIALGATE_SNAPSHOT", snapshot.id)
+            entry.append("DIALGATE_WARNINGS", String(load.warnings.count))
+            try? Journal.send(entry)
+            return .success([
+                Fact("reloaded", trigger), Fact("snapshot", snapshot.id), Fact("numbers", String(snapshot.totalNumbers)),
+                Fact("warnings", String(load.warnings.count)),
+            ])
+        }
+    }
+
+    private func failed(trigger: String, problem: String) -> ReloadOutcome {
+        statistics.countReload(succeeded: false)
+        lastResult = "FAILED at \(ISOInstant.format(Date())), previous lists kept: \(problem.prefix(200))"
+        logger.error("reload failed; previous state kept", metadata: ["trigger": "\(trigger)", "problem": "\(problem)"])
+        var entry = JournalEntry()
+        entry.append("MESSAGE", "reload (\(trigger)) failed, previous lists kept: \(problem)")
+        entry.append("MESSAGE_ID", AuditMessageID.listReloadFailed)
+        entry.append("PRIORITY", "3")
+        entry.append("SYSLOG_IDENTIFIER", "dialgated")
+        entry.append("DIALGATE_TRIGGER", trigger)
+        entry.append("DIALGATE_PROBLEM", problem)
+        try? Journal.send(entry)
+        return .failure(problem)
+    }
+
+    /// Polls the files for changes and listens for SIGHUP until shutdown.
+    public func run() async throws {
+        let interval = store.current.configuration.daemon.reloadPollSeconds
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in hangups { await self.reload(trigger: "signal") }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(interval))
+                    await self.reloadIfChanged()
+                }
+            }
+            await withGracefulShutdownHandler {
+                try? await gracefulShutdown()
+            } onGracefulShutdown: {}
+            group.cancelAll()
+        }
+    }
+
+    private func reloadIfChanged() async {
+        guard interval > 0 else { return }
+        let configuration = store.current.configuration
+        let now = DirectorySignature(directory: configuration.daemon.lists, extra: [configurationPath])
+        if now != signature { await reload(trigger: "change") }
+    }
+
+    private var interval: Double { store.current.configuration.daemon.reloadPollSeconds }
+}
+
+/// What changed on disk, cheaply: name, size, modification time and inode of each file.
+struct DirectorySignature: Equatable {
+    private var entries: [String: [Int]] = [:]
+
+    init(directory: String, extra: [String]) {
+        var paths = extra
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: directory) {
+            paths += names.map { directory + "/" + $0 }
+        }
+        for path in paths {
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            entries[path] = [
+                Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino),
+            ]
+        }
+    }
+}

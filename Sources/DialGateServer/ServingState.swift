@@ -1,0 +1,37 @@
+import DialGateCore
+import Synchronization
+
+/// Everything a decision reads that comes from disk: the configuration's policy and
+/// campaigns, and the loaded lists. Immutable; a reload builds a new one off to the side and
+/// swaps it in whole, so a decision never sees half of a reload.
+public struct ServingState: Sendable {
+    public let configuration: Configuration
+    public let policy: Policy
+    /// `nil` until a list load succeeded: decisions are then denied (`lists-unavailable`).
+    public let lists: Snapshot?
+    /// Why the lists could not be loaded, when they could not.
+    public let listsProblem: String?
+
+    public init(configuration: Configuration, lists: Snapshot?, listsProblem: String?) {
+        self.configuration = configuration
+        self.policy = Policy(settings: configuration.policy, campaigns: configuration.campaigns)
+        self.lists = lists
+        self.listsProblem = listsProblem
+    }
+}
+
+/// Holds the current `ServingState`. Reading is one reference copy under a lock that is
+/// never held for anything longer, so queries do not wait for a reload being built.
+public final class StateStore: Sendable {
+    private let state: Mutex<ServingState>
+
+    public init(_ initial: ServingState) {
+        state = Mutex(initial)
+    }
+
+    public var current: ServingState { state.withLock { $0 } }
+
+    public func replace(with new: ServingState) {
+        state.withLock { $0 = new }
+    }
+}

@@ -1,0 +1,46 @@
+import DialGateCore
+import Synchronization
+
+/// Counters of what the daemon did since it started, for STATS and the status line.
+/// Lock-free: every decision touches them.
+public final class Statistics: Sendable {
+    public let startedAt: ContinuousClock.Instant = .now
+    private let allowed = Atomic<Int>(0)
+    private let denied = Atomic<Int>(0)
+    private let errors = Atomic<Int>(0)
+    private let ledgerWrites = Atomic<Int>(0)
+    private let reloadsOK = Atomic<Int>(0)
+    private let reloadsFailed = Atomic<Int>(0)
+
+    public init() {}
+
+    public func count(_ verdict: Verdict) {
+        switch verdict {
+        case .allow: allowed.add(1, ordering: .relaxed)
+        case .deny: denied.add(1, ordering: .relaxed)
+        }
+    }
+
+    public func countError() { errors.add(1, ordering: .relaxed) }
+    public func countLedgerWrite() { ledgerWrites.add(1, ordering: .relaxed) }
+    public func countReload(succeeded: Bool) {
+        (succeeded ? reloadsOK : reloadsFailed).add(1, ordering: .relaxed)
+    }
+
+    public var decisions: Int { allowed.load(ordering: .relaxed) + denied.load(ordering: .relaxed) }
+
+    /// The counters as `key=value` facts, in a stable order.
+    public var facts: [Fact] {
+        let uptime = ContinuousClock.now - startedAt
+        return [
+            Fact("uptime_s", String(uptime.components.seconds)),
+            Fact("decisions", String(decisions)),
+            Fact("allow", String(allowed.load(ordering: .relaxed))),
+            Fact("deny", String(denied.load(ordering: .relaxed))),
+            Fact("errors", String(errors.load(ordering: .relaxed))),
+            Fact("ledger_writes", String(ledgerWrites.load(ordering: .relaxed))),
+            Fact("reloads_ok", String(reloadsOK.load(ordering: .relaxed))),
+            Fact("reloads_failed", String(reloadsFailed.load(ordering: .relaxed))),
+        ]
+    }
+}

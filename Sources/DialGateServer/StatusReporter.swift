@@ -1,0 +1,59 @@
+import DialGateCore
+import DialGateSystemd
+import Foundation
+import ServiceLifecycle
+
+/// Keeps the `STATUS=` line that `systemctl status` shows up to date: numbers loaded, the
+/// age of the oldest Bloctel clearance, decisions per second, the last reload's result.
+public struct StatusReporter: Service {
+    private let notifier: SystemdNotifier
+    private let store: StateStore
+    private let statistics: Statistics
+    private let reloader: Reloader
+    private let interval: Duration
+
+    public init(notifier: SystemdNotifier, store: StateStore, statistics: Statistics, reloader: Reloader, interval: Duration = .seconds(5)) {
+        self.notifier = notifier
+        self.store = store
+        self.statistics = statistics
+        self.reloader = reloader
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        var lastCount = statistics.decisions
+        var lastTime = ContinuousClock.now
+        while !Task.isCancelledOrShuttingDown {
+            try? await Task.sleep(for: interval)
+            let now = ContinuousClock.now
+            let count = statistics.decisions
+            let elapsed = Double((now - lastTime).components.seconds) + Double((now - lastTime).components.attoseconds) / 1e18
+            let rate = elapsed > 0 ? Double(count - lastCount) / elapsed : 0
+            (lastCount, lastTime) = (count, now)
+            notifier.status(await Self.line(store: store, reloader: reloader, rate: rate))
+        }
+    }
+
+    /// The status line for the current state.
+    public static func line(store: StateStore, reloader: Reloader, rate: Double) async -> String {
+        let state = store.current
+        let reload = await reloader.lastResult
+        let decisions = String(format: "%.1f decisions/s", rate)
+        guard let lists = state.lists else {
+            return "DENYING ALL: no lists loaded (\(state.listsProblem ?? "not loaded")); \(decisions); last reload \(reload)"
+        }
+        var clearance = "no Bloctel clearance"
+        if let oldest = lists.oldestClearanceAsOf {
+            let today = CalendarDay(date: Date())
+            clearance = "oldest clearance \(oldest.days(to: today)) d"
+        }
+        return "serving \(lists.totalNumbers) numbers, snapshot \(lists.id), \(clearance); \(decisions); last reload \(reload)"
+    }
+}
+
+extension CalendarDay {
+    /// The UTC calendar day of an instant (for ages shown to operators, not for decisions).
+    init(date: Date) {
+        self.init(dayNumber: Int((date.timeIntervalSince1970 / 86_400).rounded(.down)))
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `dialgate`: the companion command of the daemon.
+@main
+struct DialGate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dialgate",
+        abstract: "Asks dialgated, or the lists directly, whether a prospecting call is allowed.",
+        discussion: "Exit status: 0 ALLOW or success, 1 DENY, 2 error.",
+        subcommands: [Check.self, Ping.self, Stats.self, Reload.self])
+}
+
+/// Where the daemon listens.
+struct SocketOption: ParsableArguments {
+    @Option(name: .long, help: "The daemon's socket.")
+    var socket = "/run/dialgate/dialgate.sock"
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import DialGateCore
+import DialGateServer
+import Foundation
+import Logging
+
+/// `dialgated`: the call-compliance gate daemon.
+@main
+struct DialGated: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dialgated",
+        abstract: "Answers softswitches, over a Unix socket, whether a prospecting call is allowed.",
+        version: Gate.version)
+
+    @Option(name: .long, help: "The configuration file.")
+    var config = "/etc/dialgate/dialgate.toml"
+
+    @Flag(name: .long, help: "Validate the configuration file and exit (0 when valid).")
+    var checkConfig = false
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "dialgated")
+        let configuration: Configuration
+        do {
+            configuration = try Configuration.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("dialgated: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        if checkConfig {
+            print("\(config): OK, \(configuration.campaigns.count) campaigns")
+            return
+        }
+        do {
+            try await Daemon(configurationPath: config, configuration: configuration, logger: logger).run()
+        } catch {
+            logger.critical("dialgated cannot run: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import DialGateClient
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `dialgated` process on a real Unix socket, in a scratch directory of its own, with
+/// a copy of the example lists (or lists a test writes) and a configuration made from the
+/// example one. Tests talk to it as a softswitch would and read what it wrote to the journal.
+final class RunningDaemon {
+    let directory: String
+    let socketPath: String
+    let configPath: String
+    let listsPath: String
+    let statePath: String
+    private(set) var process: Process
+    let stderrPath: String
+
+    /// The package root, found from this file's path.
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static func binary(_ name: String) -> String {
+        if let override = ProcessInfo.processInfo.environment["DIALGATE_BIN_DIR"] { return override + "/" + name }
+        return packageRoot + "/.build/debug/" + name
+    }
+
+    /// Starts a daemon. `configure` may edit the configuration text (the example one, with
+    /// paths pointing into the scratch directory); `lists` replaces the example lists.
+    init(
+        configure: (String) -> String = { $0 }, lists: [String: String]? = nil, environment: [String: String] = [:],
+        launcher: [String]? = nil, waitForSocket: Bool = true
+    ) throws {
+        directory = try Self.makeScratchDirectory()
+        socketPath = directory + "/dialgate.sock"
+        configPath = directory + "/dialgate.toml"
+        listsPath = directory + "/lists"
+        statePath = directory + "/state"
+        stderrPath = directory + "/stderr.log"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: listsPath, withIntermediateDirectories: true)
+        if let lists {
+            for (name, content) in lists { try content.write(toFile: listsPath + "/" + name, atomically: true, encoding: .utf8) }
+        } else {
+            for name in try fm.contentsOfDirectory(atPath: Self.packageRoot + "/examples/lists") {
+                try fm.copyItem(atPath: Self.packageRoot + "/examples/lists/" + name, toPath: listsPath + "/" + name)
+            }
+        }
+        var config = try String(contentsOfFile: Self.packageRoot + "/examples/dialgate.toml", encoding: .utf8)
+        config = Self.setting(config, key: "socket", value: socketPath)
+        config = Self.setting(config, key: "lists", value: listsPath)
+        config = Self.setting(config, key: "state", value: statePath)
+        config = Self.setting(config, key: "reload-poll-seconds", raw: "1")
+        try configure(config).write(toFile: configPath, atomically: true, encoding: .utf8)
+        process = Process()
+        try start(environment: environment, launcher: launcher)
+        if waitForSocket { try self.waitForSocket() }
+    }
+
+    /// Starts (or restarts) the process on the same directory.
+    func start(environment: [String: String] = [:], launcher: [String]? = nil) throws {
+        let process = Process()
+        let command = [Self.binary("dialgated"), "--config", configPath]
+        if let launcher {
+            process.executableURL = URL(fileURLWithPath: launcher[0])
+            process.arguments = Array(launcher.dropFirst()) + command
+        } else {
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
+        }
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "NOTIFY_SOCKET")
+        env.removeValue(forKey: "LISTEN_FDS")
+        env.removeValue(forKey: "LISTEN_PID")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: stderrPath)!
+        log.seekToEndOfFile()
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+        self.process = process
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Waits until the socket accepts a connection and answers PING.
+    func waitForSocket(timeout: Double = 30) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let client = try? LineClient(path: socketPath), (try? client.ask("PING")) == "PONG" { return }
+            if !process.isRunning {
+                throw Failure("dialgated exited with \(process.terminationStatus): \(stderr)")
+            }
+            usleep(20_000)
+        }
+        throw Failure("dialgated did not answer within \(timeout) s: \(stderr)")
+    }
+
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    func client() throws -> LineClient { try LineClient(path: socketPath) }
+
+    /// One request on a fresh connection.
+    func ask(_ line: String) throws -> String { try client().ask(line) }
+
+    /// Sends a signal and waits for the process to exit; returns its exit status.
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM) -> Int32 {
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// The audit run id of this process, from STATS.
+    func auditRun() throws -> String {
+        let stats = try ask("STATS")
+        guard let run = Self.field("audit_run", in: stats) else { throw Failure("no audit_run in \(stats)") }
+        return run
+    }
+
+    /// A field's value in an answer line (values here have no spaces or quotes).
+    static func field(_ key: String, in line: String) -> String? {
+        for token in line.split(separator: " ") where token.hasPrefix(key + "=") {
+            return String(token.dropFirst(key.count + 1)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        return nil
+    }
+
+    static func setting(_ config: String, key: String, value: String) -> String {
+        setting(config, key: key, raw: "\"\(value)\"")
+    }
+
+    /// Replaces `key = …` in the configuration text (first occurrence).
+    static func setting(_ config: String, key: String, raw: String) -> String {
+        var lines = config.components(separatedBy: "\n")
+        if let index = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(key + " ") || $0.hasPrefix(key + "=") }) {
+            lines[index] = "\(key) = \(raw)"
+        } else if let daemon = lines.firstIndex(of: "[daemon]") {
+            lines.insert("\(key) = \(raw)", at: daemon + 1)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func makeScratchDirectory() throws -> String {
+        var template = Array("/tmp/dialgate-test-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw Failure("mkdtemp failed") }
+        return String(cString: made)
+    }
+}
+
+/// Reads the real journal with journalctl.
+enum JournalQuery {
+    /// Entries matching `FIELD=value`, as JSON objects, polling until at least `count` arrived
+    /// (journald writes asynchronously) or `timeout` passed.
+    static func entries(matching match: String, atLeast count: Int = 1, timeout: Double = 30) throws -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var found: [[String: Any]] = []
+        repeat {
+            found = try read(match)
+            if found.count >= count { return found }
+            usleep(100_000)
+        } while Date() < deadline
+        return found
+    }
+
+    static func read(_ match: String) throws -> [[String: Any]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
+        process.arguments = ["-o", "json", "--no-pager", match]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+    }
+}
+
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
