@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "dialgate-bench",
             dependencies: [
-                "DialGateCore", "DialGateProtocol",
+                "DialGateCore", "DialGateProtocol", "DialGateClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,141 @@
+import DialGateCore
+import Foundation
+import Testing
+
+@testable import DialGateProtocol
+
+@Suite("Request lines")
+struct RequestParsingTests {
+    @Test("CHECK takes a number in any written form, a campaign, an instant, a channel and an id")
+    func checkParsesEverything() throws {
+        let request = try Request(parsing: "check \"06 12 34 56 78\" campaign=fibre-promo at=2026-11-30T10:15:00+01:00 channel=voice id=r1")
+        #expect(request.id == "r1")
+        guard case .check(let check) = request.command else {
+            Issue.record("not a CHECK")
+            return
+        }
+        #expect(try check.number.get().description == "+33612345678")
+        #expect(check.numberText == "06 12 34 56 78")
+        #expect(check.campaign == "fibre-promo")
+        #expect(check.channel == .voice)
+        #expect(check.at == Date(timeIntervalSince1970: 1_796_030_100))
+    }
+
+    @Test("a CHECK of an unparsable number still parses, carrying the number's error for a DENY invalid-number")
+    func checkKeepsNumberError() throws {
+        let request = try Request(parsing: "CHECK 06-12-AB campaign=x")
+        guard case .check(let check) = request.command, case .failure = check.number else {
+            Issue.record("expected a CHECK with a number error")
+            return
+        }
+    }
+
+    @Test("a trailing CR is ignored")
+    func trailingCarriageReturn() throws {
+        #expect(try Request(parsing: "PING\r").command == .ping)
+    }
+
+    @Test(
+        "malformed requests get a stable error code",
+        arguments: [
+            ("", ProtocolError.Code.empty),
+            ("   ", .empty),
+            ("DIAL 0612345678", .unknownCommand),
+            ("CHECK", .missingArgument),
+            ("CHECK 0612345678", .missingArgument),
+            ("CHECK 0612345678 campaign=", .missingArgument),
+            ("CHECK 0612345678 campaign=x campain=y", .unknownArgument),
+            ("CHECK 0612345678 campaign=x campaign=y", .badArgument),
+            ("CHECK 0612345678 campaign=x at=2026-11-30T10:15:00", .badArgument),
+            ("CHECK 0612345678 campaign=x at=tomorrow", .badArgument),
+            ("CHECK 0612345678 campaign=x channel=fax", .badArgument),
+            ("CHECK 0612345678 extra campaign=x", .badSyntax),
+            ("CHECK 0612345678 campaign=\"x", .badSyntax),
+            ("CHECK 0612345678 =x", .badSyntax),
+            ("OPTOUT 06-12-AB", .invalidNumber),
+            ("CONSENT 0612345678", .missingArgument),
+            ("CONSENT 0612345678 proof=p kind=maybe", .badArgument),
+            ("PING now", .badSyntax),
+            ("id=x PING", .badSyntax),
+        ])
+    func malformedRequests(line: String, code: ProtocolError.Code) {
+        #expect(throws: ProtocolError.self) { try Request(parsing: Substring(line)) }
+        do {
+            _ = try Request(parsing: Substring(line))
+        } catch {
+            #expect(error.code == code, "\(line)")
+        }
+    }
+
+    @Test("an error keeps the request id when it was readable, so the dialer can match it")
+    func errorsEchoTheId() {
+        do {
+            _ = try Request(parsing: "CHECK 0612345678 id=abc")
+        } catch {
+            #expect(error.id == "abc")
+        }
+    }
+
+    @Test("the write commands carry what the ledger records")
+    func writeCommands() throws {
+        let consent = try Request(
+            parsing: "CONSENT +33612345678 proof=\"web form v3\" kind=callback scope=fibre-promo given-at=2026-11-02T09:00:00Z")
+        guard case .consent(let number, let record) = consent.command else {
+            Issue.record("not a CONSENT")
+            return
+        }
+        #expect(number.description == "+33612345678")
+        #expect(record.kind == .callback)
+        #expect(record.scope == "fibre-promo")
+        #expect(record.proof == "web form v3")
+        #expect(try Request(parsing: "OPTOUT 0612345678").command
+            == .optOut(number: try PhoneNumber(parsing: "0612345678"), source: "dialer", at: nil))
+    }
+}
+
+@Suite("Answer lines")
+struct ResponseFormattingTests {
+    @Test("values with spaces, quotes or line breaks are quoted, so an answer is always one line")
+    func valuesAreQuoted() {
+        let response = Response(["OK"], fields: [Fact("a", "plain"), Fact("b", "two words"), Fact("c", "say \"hi\"\nbye")])
+        #expect(response.line == "OK a=plain b=\"two words\" c=\"say \\\"hi\\\" bye\"\n")
+    }
+
+    @Test("an answer reads back as it was written")
+    func answersRoundTrip() {
+        let response = Response(["DENY", "bloctel"], fields: [Fact("rule", "C. consom. L223-1"), Fact("seq", "7")])
+        let parsed = ResponseLine(parsing: Substring(response.line))
+        #expect(parsed?.words == ["DENY", "bloctel"])
+        #expect(parsed?.fields == ["rule": "C. consom. L223-1", "seq": "7"])
+    }
+}
+
+@Suite("ISO-8601 instants")
+struct ISOInstantTests {
+    @Test(
+        "instants with Z or an offset are read exactly",
+        arguments: [
+            ("2026-11-30T09:15:00Z", 1_796_030_100.0),
+            ("2026-11-30T10:15:00+01:00", 1_796_030_100.0),
+            ("2026-11-30T10:15+01:00", 1_796_030_100.0),
+            ("2026-11-30T13:15:00+0400", 1_796_030_100.0),
+            ("2026-11-30T09:15:00.250Z", 1_796_030_100.25),
+        ])
+    func parsesInstants(text: String, seconds: Double) {
+        #expect(ISOInstant.parse(text) == Date(timeIntervalSince1970: seconds))
+    }
+
+    @Test("times without an offset, impossible dates and junk are refused", arguments: [
+        "2026-11-30T09:15:00", "2026-02-30T09:15:00Z", "2026-11-30T24:00:00Z", "2026-11-30", "soon", "2026-11-30T09:15:00Zjunk",
+    ])
+    func refusesAmbiguousOrInvalid(text: String) {
+        #expect(ISOInstant.parse(text) == nil)
+    }
+
+    @Test("formatting then parsing gives the same instant")
+    func roundTrip() {
+        let date = Date(timeIntervalSince1970: 1_796_030_100.123)
+        #expect(ISOInstant.format(date) == "2026-11-30T09:15:00.123Z")
+        #expect(abs(ISOInstant.parse(ISOInstant.format(date))!.timeIntervalSince1970 - date.timeIntervalSince1970) < 0.001)
+    }
+}
