@@ -110,16 +110,18 @@ public final class Ledger: Sendable {
     /// leaves the ledger as it was; one after it makes the ledger unavailable.
     ///
     /// Blocks for as long as reading and writing the file takes: from async code use
-    /// ``compact(now:keepAttemptsDays:keepRefusalsDays:)-async``, which runs it on the writer.
+    /// ``compactWithoutBlocking(now:keepAttemptsDays:keepRefusalsDays:)``.
     @discardableResult
     public func compact(now: Date, keepAttemptsDays: Int, keepRefusalsDays: Int) throws -> LedgerCompactionReport {
         try writer.compact(LedgerCompaction(now: now, keepAttemptsDays: keepAttemptsDays, keepRefusalsDays: keepRefusalsDays))
     }
 
     /// The same compaction, run on the writer thread between two group commits, so that no
-    /// cooperative thread blocks on the disk.
+    /// cooperative thread blocks on the disk while it reads and writes the file.
     @discardableResult
-    public func compact(now: Date, keepAttemptsDays: Int, keepRefusalsDays: Int) async throws -> LedgerCompactionReport {
+    public func compactWithoutBlocking(
+        now: Date, keepAttemptsDays: Int, keepRefusalsDays: Int
+    ) async throws -> LedgerCompactionReport {
         let compaction = LedgerCompaction(now: now, keepAttemptsDays: keepAttemptsDays, keepRefusalsDays: keepRefusalsDays)
         return try await withCheckedThrowingContinuation { continuation in
             writer.submit(.compact(compaction, continuation))

@@ -51,7 +51,7 @@ public struct LedgerCompactionService: Service {
 
     private func compactOnce() async {
         do {
-            let report = try await ledger.compact(
+            let report = try await ledger.compactWithoutBlocking(
                 now: now(), keepAttemptsDays: keepAttemptsDays, keepRefusalsDays: keepRefusalsDays)
             logger.info(
                 "ledger compacted",
