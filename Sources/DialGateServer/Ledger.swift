@@ -84,21 +84,20 @@ public final class Ledger: Sendable {
         writer.state.withLock { $0.facts(for: number.key) }
     }
 
-    /// Sizes and disk behaviour, for STATS.
+    /// Sizes and disk behaviour, for STATS. Never waits for the disk.
     public var stats: LedgerStats {
         var stats = writer.state.withLock { $0.counts }
-        writer.disk.withLock { disk in
-            stats.bytes = disk.size
-            stats.lastSeq = disk.nextSeq - 1
-            stats.appends = disk.appends
-            stats.commits = disk.commits
-            stats.fsyncs = disk.fsyncs
-            stats.lastFsyncLatency = disk.lastFsyncLatency
-            stats.maxFsyncLatency = disk.maxFsyncLatency
-            stats.compactions = disk.compactions
-            stats.lastCompaction = disk.lastCompaction
-            stats.failure = disk.failure
-        }
+        let figures = writer.figures.withLock { $0 }
+        stats.bytes = figures.bytes
+        stats.lastSeq = figures.lastSeq
+        stats.appends = figures.appends
+        stats.commits = figures.commits
+        stats.fsyncs = figures.fsyncs
+        stats.lastFsyncLatency = figures.lastFsyncLatency
+        stats.maxFsyncLatency = figures.maxFsyncLatency
+        stats.compactions = figures.compactions
+        stats.lastCompaction = figures.lastCompaction
+        stats.failure = figures.failure
         return stats
     }
 

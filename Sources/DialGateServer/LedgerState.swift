@@ -83,7 +83,12 @@ struct LedgerState: Sendable {
             dates.append(date)
             return
         }
-        let index = dates.firstIndex { $0 > date } ?? dates.endIndex
-        dates.insert(date, at: index)
+        var low = dates.startIndex
+        var high = dates.endIndex
+        while low < high {  // the first date later than `date`
+            let middle = (low + high) / 2
+            if dates[middle] > date { high = middle } else { low = middle + 1 }
+        }
+        dates.insert(date, at: low)
     }
 }

@@ -17,13 +17,6 @@ final class LedgerWriter: Sendable {
         var nextSeq: UInt64
         /// Set when an I/O error leaves the file in an unknown state; appends then fail.
         var failure: String?
-        var appends: UInt64 = 0
-        var commits: UInt64 = 0
-        var fsyncs: UInt64 = 0
-        var lastFsyncLatency: Duration?
-        var maxFsyncLatency: Duration?
-        var compactions = 0
-        var lastCompaction: Date?
     }
 
     /// Work for the writer, in arrival order.
@@ -42,6 +35,9 @@ final class LedgerWriter: Sendable {
     let directory: LedgerDirectory
     let disk: Mutex<Disk>
     let state: Mutex<LedgerState>
+    /// The disk side of the stats, published after each commit, so STATS never waits behind
+    /// an fdatasync or a compaction holding `disk`.
+    let figures: Mutex<LedgerStats>
     private let queue = Mutex(Queue())
     private let wakeup = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -50,6 +46,10 @@ final class LedgerWriter: Sendable {
         self.directory = directory
         self.disk = Mutex(Disk(log: log, size: size, nextSeq: nextSeq))
         self.state = Mutex(state)
+        var figures = LedgerStats()
+        figures.bytes = size
+        figures.lastSeq = nextSeq - 1
+        self.figures = Mutex(figures)
     }
 
     /// Starts the writer thread.
@@ -167,7 +167,7 @@ final class LedgerWriter: Sendable {
                 do throws(LedgerError) {
                     try disk.log.truncate(to: disk.size)
                 } catch {
-                    disk.failure = "\(error)"
+                    markFailed(&disk, error)
                 }
                 fail(error)
                 return
@@ -179,18 +179,22 @@ final class LedgerWriter: Sendable {
             } catch {
                 // After a failed fdatasync the kernel may have dropped the dirty pages and will
                 // not report it again: the file's content is unknown from here on.
-                disk.failure = "\(error)"
+                markFailed(&disk, error)
                 fail(error)
                 return
             }
             let latency = clock.now - start
-            disk.fsyncs += 1
-            disk.commits += 1
-            disk.appends += UInt64(accepted.count)
-            disk.lastFsyncLatency = latency
-            disk.maxFsyncLatency = max(disk.maxFsyncLatency ?? latency, latency)
             disk.size += UInt64(buffer.count)
             disk.nextSeq += UInt64(accepted.count)
+            figures.withLock { [disk] figures in
+                figures.fsyncs += 1
+                figures.commits += 1
+                figures.appends += UInt64(accepted.count)
+                figures.lastFsyncLatency = latency
+                figures.maxFsyncLatency = max(figures.maxFsyncLatency ?? latency, latency)
+                figures.bytes = disk.size
+                figures.lastSeq = disk.nextSeq - 1
+            }
             // Memory follows the disk while the disk is still held, so a compaction never sees
             // one without the other.
             state.withLock { state in
@@ -223,7 +227,7 @@ final class LedgerWriter: Sendable {
                 try directory.sync()
                 reopened = try LedgerFile.openForAppend(directory.file(LedgerReplay.logName), create: false).file
             } catch {
-                disk.failure = "\(error)"
+                markFailed(&disk, error)
                 throw error
             }
             disk.log.close()
@@ -231,12 +235,21 @@ final class LedgerWriter: Sendable {
             disk.log = reopened
             disk.size = result.size
             disk.nextSeq += 1
-            disk.compactions += 1
-            disk.lastCompaction = compaction.now
+            figures.withLock { [disk] figures in
+                figures.compactions += 1
+                figures.lastCompaction = compaction.now
+                figures.bytes = disk.size
+                figures.lastSeq = disk.nextSeq - 1
+            }
             state.withLock { $0 = result.state }
             return LedgerCompactionReport(
                 kept: result.kept, dropped: result.dropped, bytesBefore: bytesBefore, bytesAfter: result.size,
                 duration: clock.now - start)
         }
+    }
+
+    private func markFailed(_ disk: inout Disk, _ error: LedgerError) {
+        disk.failure = "\(error)"
+        figures.withLock { $0.failure = "\(error)" }
     }
 }

@@ -127,6 +127,20 @@ struct LedgerCompactionTests {
         #expect(reopened.facts(for: phone("+33620000000")).isEmpty)
     }
 
+    @Test("a compaction that fails before the rename leaves the ledger as it was, and appends go on")
+    func failedCompaction() async throws {
+        let ledger = try Ledger(directory: scratch.path)
+        try await ledger.append(.attempt(number: alice, campaign: "c", at: day(0)))
+        let before = scratch.logBytes
+        // The temporary file's name is taken by a directory: creating it fails.
+        try FileManager.default.createDirectory(atPath: scratch.path + "/ledger.log.compact", withIntermediateDirectories: false)
+        #expect(throws: LedgerError.self) { try ledger.compact(now: now, keepAttemptsDays: 30, keepRefusalsDays: 60) }
+        #expect(scratch.logBytes == before)
+        #expect(ledger.facts(for: alice).attempts == [day(0)])
+        #expect(ledger.stats.failure == nil)
+        #expect(try await ledger.append(.optOut(number: alice, at: day(1), source: "s")) == 2)
+    }
+
     @Test("the compaction service compacts at start and stops on graceful shutdown")
     func service() async throws {
         let ledger = try Ledger(directory: scratch.path)

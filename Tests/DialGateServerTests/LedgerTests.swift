@@ -201,6 +201,37 @@ struct LedgerTests {
         }
     }
 
+    @Test("sustained appends from 64 workers are all acknowledged once each (prints the throughput)")
+    func sustainedAppends() async throws {
+        let ledger = try Ledger(directory: scratch.path)
+        let clock = ContinuousClock()
+        var start = clock.now
+        for index in 0..<100 { try await ledger.append(.attempt(number: alice, campaign: "seq", at: day(0, seconds: Double(index)))) }
+        let sequential = clock.now - start
+        let commitsBefore = ledger.stats.commits
+
+        start = clock.now
+        let seqs = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for worker in 0..<64 {
+                group.addTask {
+                    var seqs: [UInt64] = []
+                    for index in 0..<100 {
+                        seqs.append(try await ledger.append(.attempt(number: bob, campaign: "w\(worker)", at: day(0, seconds: Double(index)))))
+                    }
+                    return seqs
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let concurrent = clock.now - start
+        let commits = ledger.stats.commits - commitsBefore
+        print(
+            "ledger throughput: one at a time \(Int(100 / sequential.seconds)) appends/s; "
+                + "64 workers \(Int(6400 / concurrent.seconds)) appends/s, \(6400 / Int(max(commits, 1))) appends per fdatasync")
+        #expect(seqs.sorted() == Array(101...6500))
+        #expect(ledger.facts(for: bob).attempts.count == 6400)
+    }
+
     @Test("a second ledger on the same directory is refused while the first is open")
     func exclusiveDirectory() throws {
         let ledger = try Ledger(directory: scratch.path)
