@@ -7,12 +7,14 @@ public struct LedgerCompactionReport: Hashable, Sendable {
     public var kept: Int
     /// Attempts and refusals dropped because they were older than their window plus margin.
     public var dropped: Int
-    /// File size before and after.
+    /// File size before compaction.
     public var bytesBefore: UInt64
+    /// File size after compaction.
     public var bytesAfter: UInt64
     /// How long appends were held.
     public var duration: Duration
 
+    /// A report with every figure given.
     public init(kept: Int, dropped: Int, bytesBefore: UInt64, bytesAfter: UInt64, duration: Duration) {
         self.kept = kept
         self.dropped = dropped

@@ -38,6 +38,7 @@ public struct LedgerCompactionService: Service {
         self.now = now
     }
 
+    /// Compacts now, then after each `interval`; returns on graceful shutdown or cancellation.
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await compactOnce()

@@ -30,6 +30,7 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The ledger was closed.
     case closed
 
+    /// One line for logs and the daemon's status.
     public var description: String {
         switch self {
         case .io(let operation, let path, let errno):

@@ -16,6 +16,7 @@ public struct LedgerFacts: Hashable, Sendable {
     /// Refusals during a call, any campaign, oldest first.
     public var refusals: [Date]
 
+    /// Facts with the given values; the defaults mean "nothing known".
     public init(
         internalOptOut: Date? = nil,
         internalOptOutSource: String? = nil,

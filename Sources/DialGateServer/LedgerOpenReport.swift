@@ -19,6 +19,7 @@ public struct LedgerOpenReport: Hashable, Sendable {
     /// The sequence number of the last line kept; the next append gets the one after.
     public var lastSeq: UInt64
 
+    /// A report with the given figures; the defaults describe an existing, clean, empty file.
     public init(
         created: Bool = false,
         recordsReplayed: Int = 0,

@@ -8,6 +8,7 @@ public struct LedgerOptions: Hashable, Sendable {
     /// (`dialgated --repair-ledger`) after looking at the damage, never the daemon by itself.
     public var repairDamagedRecords: Bool
 
+    /// The options; by default damage before the tail refuses the open.
     public init(repairDamagedRecords: Bool = false) {
         self.repairDamagedRecords = repairDamagedRecords
     }

@@ -103,8 +103,9 @@ final class LedgerWriter: Sendable {
                         queue.awake = false
                         return queue.closed ? nil : []
                     }
-                    defer { queue.jobs.removeAll(keepingCapacity: true) }
-                    return queue.jobs
+                    var jobs: [Job] = []
+                    swap(&jobs, &queue.jobs)
+                    return jobs
                 }
                 guard let jobs = taken else {
                     finished.signal()
