@@ -1,0 +1,135 @@
+import DialGateCore
+import Foundation
+
+/// The daemon's only mutable state: what happened at runtime that the policy must remember
+/// (opt-outs, consents and their revocations, call attempts, refusals), kept in an append-only
+/// file and replayed into memory at open.
+///
+/// The guarantee that matters is the opt-out's (GDPR art. 21): once ``append(_:)`` returns, the
+/// record is on disk (written and fdatasync'd) and in memory, so the next ``facts(for:)``
+/// sees it and no crash can lose it. Concurrent appends share one write and one fdatasync
+/// (group commit) on a dedicated writer thread.
+///
+/// The file is `<directory>/ledger.log`, one line a record (see `LedgerCodec` for the format):
+/// readable with `less`, searchable with `grep +33612345678`.
+///
+/// Any doubt about the file makes the ledger fail closed: it refuses to open over damage it
+/// cannot explain, and stops accepting appends after an I/O error; the daemon then answers
+/// DENY with reason `ledger-unavailable`.
+public final class Ledger: Sendable {
+    /// The directory holding `ledger.log` (and, after trouble, its forensic copies).
+    public let directory: String
+    /// What opening found: records replayed, a torn tail cut, damage repaired.
+    public let openReport: LedgerOpenReport
+    private let writer: LedgerWriter
+
+    /// Opens the ledger in `directory`, creating both when missing, and replays it.
+    ///
+    /// A torn or damaged tail (the record being written when the process or machine died) is
+    /// cut, copied aside and reported in ``openReport``. Damage before the tail throws, unless
+    /// ``LedgerOptions/repairDamagedRecords`` is set. The directory is locked: a second
+    /// `Ledger` on it, in this process or another, throws ``LedgerError/inUse(path:)``.
+    ///
+    /// Reads the whole file: call it before serving, not on an event loop.
+    public init(directory: String, options: LedgerOptions = LedgerOptions()) throws {
+        let lockedDirectory = try LedgerDirectory.open(directory)
+        var log: LedgerFile?
+        do {
+            let opened = try LedgerFile.openForAppend(lockedDirectory.file(LedgerReplay.logName), create: true)
+            log = opened.file
+            if opened.created {
+                // The new name must survive a crash too, not only the bytes later put in it.
+                try opened.file.fullSync()
+                try lockedDirectory.sync()
+            }
+            let replay = LedgerReplay(directory: lockedDirectory, options: options, now: Date())
+            let outcome = try replay.run(log: opened.file, created: opened.created)
+            log = outcome.log
+            self.directory = directory
+            self.openReport = outcome.report
+            self.writer = LedgerWriter(
+                directory: lockedDirectory, log: outcome.log, size: outcome.size, nextSeq: outcome.nextSeq,
+                state: outcome.state)
+        } catch {
+            log?.close()
+            lockedDirectory.close()
+            throw error
+        }
+        writer.start()
+    }
+
+    deinit {
+        writer.close()
+    }
+
+    /// Records `record` durably, then in memory, and returns its sequence number in the file.
+    ///
+    /// Returns only once the line is written and fdatasync'd and ``facts(for:)`` reflects it.
+    /// Dates are kept to the millisecond. Once queued, the record is written even if the
+    /// calling task is cancelled: an opt-out half-recorded is worse than one recorded late.
+    ///
+    /// - Throws: ``LedgerError/invalidRecord(_:)`` for a date outside 1970...9999,
+    ///   ``LedgerError/unavailable(_:)`` after an earlier I/O failure, ``LedgerError/closed``,
+    ///   or the ``LedgerError/io(operation:path:errno:)`` that failed this write.
+    @discardableResult
+    public func append(_ record: LedgerRecord) async throws -> UInt64 {
+        try await withCheckedThrowingContinuation { continuation in
+            writer.submit(.append(record, continuation))
+        }
+    }
+
+    /// What the ledger knows about `number`; empty for a number it never saw. Takes a lock
+    /// only for the lookup and copy.
+    public func facts(for number: PhoneNumber) -> LedgerFacts {
+        writer.state.withLock { $0.facts(for: number.key) }
+    }
+
+    /// Sizes and disk behaviour, for STATS. Never waits for the disk.
+    public var stats: LedgerStats {
+        var stats = writer.state.withLock { $0.counts }
+        let figures = writer.figures.withLock { $0 }
+        stats.bytes = figures.bytes
+        stats.lastSeq = figures.lastSeq
+        stats.appends = figures.appends
+        stats.commits = figures.commits
+        stats.fsyncs = figures.fsyncs
+        stats.lastFsyncLatency = figures.lastFsyncLatency
+        stats.maxFsyncLatency = figures.maxFsyncLatency
+        stats.compactions = figures.compactions
+        stats.lastCompaction = figures.lastCompaction
+        stats.failure = figures.failure
+        return stats
+    }
+
+    /// Rewrites the file keeping opt-outs and consents forever and attempts and refusals only
+    /// within their windows (plus a two-day margin), on the calling thread.
+    ///
+    /// Appends are held (queued, not lost) until the new file is fsync'd, renamed over the old
+    /// one and the directory fsync'd; memory is rebuilt to match. A failure before the rename
+    /// leaves the ledger as it was; one after it makes the ledger unavailable.
+    ///
+    /// Blocks for as long as reading and writing the file takes: from async code use
+    /// ``compactWithoutBlocking(now:keepAttemptsDays:keepRefusalsDays:)``.
+    @discardableResult
+    public func compact(now: Date, keepAttemptsDays: Int, keepRefusalsDays: Int) throws -> LedgerCompactionReport {
+        try writer.compact(LedgerCompaction(now: now, keepAttemptsDays: keepAttemptsDays, keepRefusalsDays: keepRefusalsDays))
+    }
+
+    /// The same compaction, run on the writer thread between two group commits, so that no
+    /// cooperative thread blocks on the disk while it reads and writes the file.
+    @discardableResult
+    public func compactWithoutBlocking(
+        now: Date, keepAttemptsDays: Int, keepRefusalsDays: Int
+    ) async throws -> LedgerCompactionReport {
+        let compaction = LedgerCompaction(now: now, keepAttemptsDays: keepAttemptsDays, keepRefusalsDays: keepRefusalsDays)
+        return try await withCheckedThrowingContinuation { continuation in
+            writer.submit(.compact(compaction, continuation))
+        }
+    }
+
+    /// Writes what is queued, stops the writer thread, closes the file and unlocks the
+    /// directory. Later appends throw ``LedgerError/closed``. Idempotent; also done on deinit.
+    public func close() {
+        writer.close()
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// What one compaction kept and dropped.
+public struct LedgerCompactionReport: Hashable, Sendable {
+    /// Records kept (every opt-out and consent, and the attempts and refusals still in their
+    /// windows).
+    public var kept: Int
+    /// Attempts and refusals dropped because they were older than their window plus margin.
+    public var dropped: Int
+    /// File size before compaction.
+    public var bytesBefore: UInt64
+    /// File size after compaction.
+    public var bytesAfter: UInt64
+    /// How long appends were held.
+    public var duration: Duration
+
+    /// A report with every figure given.
+    public init(kept: Int, dropped: Int, bytesBefore: UInt64, bytesAfter: UInt64, duration: Duration) {
+        self.kept = kept
+        self.dropped = dropped
+        self.bytesBefore = bytesBefore
+        self.bytesAfter = bytesAfter
+        self.duration = duration
+    }
+}

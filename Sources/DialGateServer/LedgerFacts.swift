@@ -1,0 +1,39 @@
+import DialGateCore
+import Foundation
+
+/// What the ledger remembers about one number: the runtime half of a decision's facts (the
+/// list files give the other half).
+public struct LedgerFacts: Hashable, Sendable {
+    /// When the consumer objected to calls ("do not call me again"); `nil` when they never
+    /// did. The earliest objection wins: it cannot be undone.
+    public var internalOptOut: Date?
+    /// Who recorded that objection (the `source` of the opt-out record).
+    public var internalOptOutSource: String?
+    /// Consents in the order they were recorded, with every revocation applied to `revokedAt`.
+    public var consents: [ConsentRecord]
+    /// Call attempts to the number, any campaign, oldest first.
+    public var attempts: [Date]
+    /// Refusals during a call, any campaign, oldest first.
+    public var refusals: [Date]
+
+    /// Facts with the given values; the defaults mean "nothing known".
+    public init(
+        internalOptOut: Date? = nil,
+        internalOptOutSource: String? = nil,
+        consents: [ConsentRecord] = [],
+        attempts: [Date] = [],
+        refusals: [Date] = []
+    ) {
+        self.internalOptOut = internalOptOut
+        self.internalOptOutSource = internalOptOutSource
+        self.consents = consents
+        self.attempts = attempts
+        self.refusals = refusals
+    }
+
+    /// Nothing known: the facts of a number the ledger never saw.
+    public static let none = LedgerFacts()
+
+    /// Whether the ledger knows nothing about the number.
+    public var isEmpty: Bool { self == .none }
+}

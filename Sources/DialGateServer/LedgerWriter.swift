@@ -1,0 +1,256 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The ledger's one writer: a dedicated thread that turns queued appends into group commits
+/// (one `write` and one `fdatasync` for everything queued meanwhile) and runs compactions.
+///
+/// A thread of its own, because `fdatasync` blocks for milliseconds and must neither hold an
+/// event loop nor one of the few cooperative-pool threads. Callers suspend on a continuation
+/// that the writer resumes once their record is on disk and in memory.
+final class LedgerWriter: Sendable {
+    /// The file as the writer sees it. Held (locked) for a whole commit or compaction, which is
+    /// how a compaction holds appends back: they queue up and go in the next commit.
+    struct Disk: Sendable {
+        var log: LedgerFile
+        var size: UInt64
+        var nextSeq: UInt64
+        /// Set when an I/O error leaves the file in an unknown state; appends then fail.
+        var failure: String?
+    }
+
+    /// Work for the writer, in arrival order.
+    enum Job: Sendable {
+        case append(LedgerRecord, CheckedContinuation<UInt64, any Error>)
+        case compact(LedgerCompaction, CheckedContinuation<LedgerCompactionReport, any Error>)
+    }
+
+    private struct Queue: Sendable {
+        var jobs: [Job] = []
+        /// The writer was signalled and has not yet found the queue empty: no need to signal.
+        var awake = false
+        var closed = false
+    }
+
+    let directory: LedgerDirectory
+    let disk: Mutex<Disk>
+    let state: Mutex<LedgerState>
+    /// The disk side of the stats, published after each commit, so STATS never waits behind
+    /// an fdatasync or a compaction holding `disk`.
+    let figures: Mutex<LedgerStats>
+    private let queue = Mutex(Queue())
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(directory: LedgerDirectory, log: LedgerFile, size: UInt64, nextSeq: UInt64, state: LedgerState) {
+        self.directory = directory
+        self.disk = Mutex(Disk(log: log, size: size, nextSeq: nextSeq))
+        self.state = Mutex(state)
+        var figures = LedgerStats()
+        figures.bytes = size
+        figures.lastSeq = nextSeq - 1
+        self.figures = Mutex(figures)
+    }
+
+    /// Starts the writer thread.
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "dialgate-ledger"
+        thread.start()
+    }
+
+    /// Queues a job; fails at once when the ledger is closed.
+    func submit(_ job: Job) {
+        let outcome: (signal: Bool, rejected: Bool) = queue.withLock { queue in
+            guard !queue.closed else { return (false, true) }
+            queue.jobs.append(job)
+            guard !queue.awake else { return (false, false) }
+            queue.awake = true
+            return (true, false)
+        }
+        if outcome.rejected {
+            switch job {
+            case .append(_, let continuation): continuation.resume(throwing: LedgerError.closed)
+            case .compact(_, let continuation): continuation.resume(throwing: LedgerError.closed)
+            }
+        }
+        if outcome.signal { wakeup.signal() }
+    }
+
+    /// Refuses new jobs, lets the writer finish the queued ones, waits for it, closes the file.
+    /// Idempotent.
+    func close() {
+        let signal: Bool? = queue.withLock { queue in
+            guard !queue.closed else { return nil }
+            queue.closed = true
+            guard !queue.awake else { return false }
+            queue.awake = true
+            return true
+        }
+        guard let signal else { return }
+        if signal { wakeup.signal() }
+        finished.wait()
+        disk.withLock { $0.log.close() }
+        directory.close()
+    }
+
+    private func run() {
+        while true {
+            wakeup.wait()
+            while true {
+                let taken: [Job]? = queue.withLock { queue in
+                    if queue.jobs.isEmpty {
+                        queue.awake = false
+                        return queue.closed ? nil : []
+                    }
+                    var jobs: [Job] = []
+                    swap(&jobs, &queue.jobs)
+                    return jobs
+                }
+                guard let jobs = taken else {
+                    finished.signal()
+                    return
+                }
+                if jobs.isEmpty { break }
+                perform(jobs)
+            }
+        }
+    }
+
+    /// Consecutive appends go in one commit; a compaction runs between commits.
+    private func perform(_ jobs: [Job]) {
+        var batch: [(LedgerRecord, CheckedContinuation<UInt64, any Error>)] = []
+        for job in jobs {
+            switch job {
+            case .append(let record, let continuation):
+                batch.append((record, continuation))
+            case .compact(let compaction, let continuation):
+                commit(batch)
+                batch.removeAll()
+                continuation.resume(with: Result { () throws(LedgerError) in try compact(compaction) })
+            }
+        }
+        commit(batch)
+    }
+
+    /// One group commit: encode, one write, one fdatasync, apply to memory, then acknowledge.
+    private func commit(_ batch: [(record: LedgerRecord, continuation: CheckedContinuation<UInt64, any Error>)]) {
+        guard !batch.isEmpty else { return }
+        var results = [Result<UInt64, LedgerError>](repeating: .failure(.closed), count: batch.count)
+        disk.withLock { disk in
+            if let failure = disk.failure {
+                results = results.map { _ in .failure(.unavailable(failure)) }
+                return
+            }
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(batch.count * 96)
+            var accepted: [(index: Int, record: LedgerRecord)] = []
+            for (index, item) in batch.enumerated() {
+                let seq = disk.nextSeq + UInt64(accepted.count)
+                do throws(LedgerError) {
+                    try LedgerCodec.encode(seq: seq, .record(item.record), into: &buffer)
+                    accepted.append((index, item.record))
+                    results[index] = .success(seq)
+                } catch {
+                    results[index] = .failure(error)  // this record only; the batch goes on
+                }
+            }
+            guard !accepted.isEmpty else { return }
+
+            func fail(_ error: LedgerError) {
+                for item in accepted { results[item.index] = .failure(error) }
+            }
+            do throws(LedgerError) {
+                try disk.log.write(buffer)
+            } catch {
+                // Nothing of this batch was acknowledged: cut what may have been written, and
+                // carry on if that works (a full disk may get room again).
+                do throws(LedgerError) {
+                    try disk.log.truncate(to: disk.size)
+                } catch {
+                    markFailed(&disk, error)
+                }
+                fail(error)
+                return
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            do throws(LedgerError) {
+                try disk.log.dataSync()
+            } catch {
+                // After a failed fdatasync the kernel may have dropped the dirty pages and will
+                // not report it again: the file's content is unknown from here on.
+                markFailed(&disk, error)
+                fail(error)
+                return
+            }
+            let latency = clock.now - start
+            disk.size += UInt64(buffer.count)
+            disk.nextSeq += UInt64(accepted.count)
+            figures.withLock { [disk] figures in
+                figures.fsyncs += 1
+                figures.commits += 1
+                figures.appends += UInt64(accepted.count)
+                figures.lastFsyncLatency = latency
+                figures.maxFsyncLatency = max(figures.maxFsyncLatency ?? latency, latency)
+                figures.bytes = disk.size
+                figures.lastSeq = disk.nextSeq - 1
+            }
+            // Memory follows the disk while the disk is still held, so a compaction never sees
+            // one without the other.
+            state.withLock { state in
+                for item in accepted { state.apply(item.record.atFilePrecision) }
+            }
+        }
+        for (index, item) in batch.enumerated() {
+            item.continuation.resume(with: results[index].mapError { $0 as any Error })
+        }
+    }
+
+    /// Rewrites the file without expired attempts and refusals, holding the disk throughout.
+    func compact(_ compaction: LedgerCompaction) throws(LedgerError) -> LedgerCompactionReport {
+        try disk.withLock { (disk: inout Disk) throws(LedgerError) -> LedgerCompactionReport in
+            if let failure = disk.failure { throw .unavailable(failure) }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let result = try compaction.rewrite(
+                log: disk.log, size: disk.size, markerSeq: disk.nextSeq, directory: directory)
+            do throws(LedgerError) {
+                try directory.rename(result.name, to: LedgerReplay.logName)
+            } catch {
+                directory.remove(result.name)
+                throw error  // nothing changed: the ledger goes on with the old file
+            }
+            // From here the new file is in place: any failure leaves the ledger unavailable,
+            // since which of the two files a crash would leave is unknown.
+            let reopened: LedgerFile
+            do throws(LedgerError) {
+                try directory.sync()
+                reopened = try LedgerFile.openForAppend(directory.file(LedgerReplay.logName), create: false).file
+            } catch {
+                markFailed(&disk, error)
+                throw error
+            }
+            disk.log.close()
+            let bytesBefore = disk.size
+            disk.log = reopened
+            disk.size = result.size
+            disk.nextSeq += 1
+            figures.withLock { [disk] figures in
+                figures.compactions += 1
+                figures.lastCompaction = compaction.now
+                figures.bytes = disk.size
+                figures.lastSeq = disk.nextSeq - 1
+            }
+            state.withLock { $0 = result.state }
+            return LedgerCompactionReport(
+                kept: result.kept, dropped: result.dropped, bytesBefore: bytesBefore, bytesAfter: result.size,
+                duration: clock.now - start)
+        }
+    }
+
+    private func markFailed(_ disk: inout Disk, _ error: LedgerError) {
+        disk.failure = "\(error)"
+        figures.withLock { $0.failure = "\(error)" }
+    }
+}
