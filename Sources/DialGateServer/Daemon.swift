@@ -34,12 +34,13 @@ public struct Daemon {
 
         let ledger: Ledger?
         do {
-            let opened = try Ledger.open(directory: settings.state)
-            ledger = opened.ledger
-            if opened.report.tornTailBytes > 0 {
+            let opened = try Ledger(directory: settings.state)
+            ledger = opened
+            let report = opened.openReport
+            if report.tornTailBytes > 0 {
                 journal(
                     AuditMessageID.ledgerTornTail,
-                    "ledger had a torn last record (\(opened.report.tornTailBytes) bytes), cut away; it was never acknowledged",
+                    "ledger had a torn last record (\(report.tornTailBytes) bytes), cut away and kept in \(report.tornTailCopy ?? "-"); it was never acknowledged",
                     priority: 4)
             }
         } catch {
@@ -68,7 +69,13 @@ public struct Daemon {
             server, reloader, WatchdogService(notifier: notifier, group: group),
             StatusReporter(notifier: notifier, store: store, statistics: statistics, reloader: reloader),
         ]
-        if let ledger { services.append(LedgerCompactionService(ledger: ledger, policy: configuration.policy)) }
+        if let ledger {
+            let policy = configuration.policy
+            services.append(
+                LedgerCompactionService(
+                    ledger: ledger, keepAttemptsDays: policy.attemptWindowDays, keepRefusalsDays: policy.refusalQuietDays + 1,
+                    logger: logger))
+        }
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
@@ -76,6 +83,7 @@ public struct Daemon {
         defer {
             notifier.stopping()
             journal(AuditMessageID.stopping, "dialgated stopping after \(statistics.decisions) decisions", priority: 6)
+            ledger?.close()
             try? group.syncShutdownGracefully()
         }
         try await serviceGroup.run()

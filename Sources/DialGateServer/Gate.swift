@@ -122,7 +122,7 @@ public final class Gate: RequestResponder {
         var facts = lists.facts(for: number)
         let recorded = ledger.facts(for: number)
         if facts.internalOptOut == nil, let since = recorded.internalOptOut {
-            facts.internalOptOut = "ledger:\(ISOInstant.format(since))"
+            facts.internalOptOut = "ledger:\(recorded.internalOptOutSource ?? "dialer")@\(ISOInstant.format(since))"
         }
         facts.consents += recorded.consents
         facts.attempts = recorded.attempts
