@@ -112,7 +112,14 @@ public enum FrenchCalendar {
     /// The consumer's wall time at `instant`, in their territory's time zone; `nil` for a
     /// number outside the French plan (or a zone tzdata does not know).
     public static func localTime(at instant: Date, territory: Territory) -> LocalTime? {
-        territory.timeZoneIdentifier.flatMap(zone).map { $0.localTime(at: instant) }
+        zone(for: territory)?.localTime(at: instant)
+    }
+
+    /// The offsets of the territory's time zone; `nil` outside the French plan.
+    public static func zone(for territory: Territory) -> TimeZoneOffsets? {
+        // A scan of six enum cases is cheaper than hashing the identifier on every decision.
+        for (known, zone) in territoryZones where known == territory { return zone }
+        return territory.timeZoneIdentifier.flatMap(zone)
     }
 
     /// The offsets of a time zone: the French zones are read once per process; any other
@@ -122,19 +129,16 @@ public enum FrenchCalendar {
     }
 
     /// Metropolitan France's zone, used for campaign days when the consumer's is unknown.
-    static let paris = TimeZoneOffsets(identifier: "Europe/Paris")
+    static let paris = zone(for: .metropolitanFrance)
 
-    private static let frenchZones: [String: TimeZoneOffsets] = {
-        let identifiers = [
-            "Europe/Paris", "Indian/Reunion", "Indian/Mayotte", "America/Guadeloupe", "America/Martinique",
-            "America/Cayenne",
-        ]
-        var zones: [String: TimeZoneOffsets] = [:]
-        for identifier in identifiers {
-            zones[identifier] = TimeZoneOffsets(identifier: identifier)
-        }
-        return zones
-    }()
+    private static let territoryZones: [(Territory, TimeZoneOffsets)] = [
+        Territory.metropolitanFrance, .reunion, .mayotte, .guadeloupe, .martinique, .guyane,
+    ].compactMap { territory in
+        territory.timeZoneIdentifier.flatMap(TimeZoneOffsets.init(identifier:)).map { (territory, $0) }
+    }
+
+    private static let frenchZones: [String: TimeZoneOffsets] = Dictionary(
+        territoryZones.map { ($0.1.identifier, $0.1) }, uniquingKeysWith: { first, _ in first })
 
     /// Each overseas department's day of the abolition of slavery (a public holiday there).
     private static func abolitionOfSlavery(_ territory: Territory) -> (month: Int, day: Int)? {

@@ -31,6 +31,9 @@ public struct Policy: Sendable {
         /// Offers in a fixed order, so that facts do not depend on set order.
         let sortedOffers: [String]
         let offersText: String
+        /// The sector bans that can hit this campaign (its offers, its channel); only their
+        /// start day is left to check per call.
+        let sectorBans: [PolicySettings.SectorBan]
     }
 
     /// Builds the policy for a configuration. Campaign ids should be unique (the configuration
@@ -40,7 +43,11 @@ public struct Policy: Sendable {
         var entries: [String: Entry] = [:]
         for campaign in campaigns {
             let offers = campaign.offers.sorted()
-            entries[campaign.id] = Entry(campaign: campaign, sortedOffers: offers, offersText: FactText.list(offers))
+            let bans = settings.sectorBans.filter {
+                campaign.offers.contains($0.category) && $0.channels.contains(campaign.channel)
+            }
+            entries[campaign.id] = Entry(
+                campaign: campaign, sortedOffers: offers, offersText: FactText.list(offers), sectorBans: bans)
         }
         self.campaigns = entries
         self.slotsText = settings.callingSlots.map { Self.clock($0.lowerBound) + "-" + Self.clock($0.upperBound) }
@@ -87,7 +94,7 @@ public struct Policy: Sendable {
         }
         let campaign = entry.campaign
         let territory = number.territory
-        let zone = territory.timeZoneIdentifier.flatMap(FrenchCalendar.zone)
+        let zone = FrenchCalendar.zone(for: territory)
         // Campaign days and sector bans of a number with no known zone count in Paris.
         guard let calendarZone = zone ?? FrenchCalendar.paris else {
             return Decision(.territoryNotCovered, rule: Rule.frenchPlan, facts: [Fact("tz", "unavailable")])
@@ -151,9 +158,7 @@ public struct Policy: Sendable {
             draft.add("optout_source", FactText.value(source))
             return draft.finish(.internalOptout, Rule.rightToObject)
         }
-        let campaign = entry.campaign
-        for ban in settings.sectorBans
-        where campaign.offers.contains(ban.category) && ban.isInForce(on: day, channel: campaign.channel) {
+        for ban in entry.sectorBans where ban.isInForce(on: day, channel: entry.campaign.channel) {
             let coveringContract = known.contracts.contains {
                 $0.isInProgress(on: day) && $0.subjects.contains(ban.category)
             }
