@@ -71,7 +71,9 @@ public struct Policy: Sendable {
         case .tooManyDigits(let count):
             facts.append(Fact("error", "too-many-digits"))
             facts.append(Fact("digits", String(count)))
-        case .notDialable: facts.append(Fact("error", "not-dialable"))
+        case .notDialable(let why):
+            facts.append(Fact("error", "not-dialable"))
+            facts.append(Fact("detail", FactText.value(why)))
         }
         if let position = error.position { facts.append(Fact("position", String(position))) }
         return Decision(.invalidNumber, rule: Rule.numbering, facts: facts)
@@ -90,7 +92,8 @@ public struct Policy: Sendable {
         at instant: Date
     ) -> Decision {
         guard let entry = campaigns[campaignID] else {
-            return Decision(.unknownCampaign, rule: Rule.configuration)
+            let facts = [Fact("campaign", FactText.value(campaignID))]
+            return Decision(.unknownCampaign, rule: Rule.configuration, facts: facts)
         }
         let campaign = entry.campaign
         let territory = number.territory
@@ -108,7 +111,12 @@ public struct Policy: Sendable {
             draft.add("regime_source", settings.regime == .byDate ? "date" : "configuration")
         }
         draft.add("territory", territory.description)
-        draft.add("tz", calendarZone.identifier)
+        if zone == nil {
+            draft.add("tz", "unknown")
+            draft.add("calendar_tz", calendarZone.identifier)
+        } else {
+            draft.add("tz", calendarZone.identifier)
+        }
         draft.add("local", FactText.local(local))
 
         if let denial = checkCampaign(entry, channel: channel, day: local.day, &draft) { return denial }
@@ -226,7 +234,8 @@ public struct Policy: Sendable {
         if let contract = known.contracts.first(where: {
             $0.isInProgress(on: day) && !$0.subjects.isDisjoint(with: campaign.offers)
         }) {
-            draft.add("contract_subjects", FactText.list(entry.sortedOffers.lazy.filter { contract.subjects.contains($0) }))
+            let subjects = entry.sortedOffers.lazy.filter { contract.subjects.contains($0) }
+            draft.add("contract_subjects", FactText.list(subjects))
             draft.add("contract_ends", contract.ends.map(FactText.day) ?? "open")
             return (.contract, Rule.contract)
         }
@@ -269,7 +278,9 @@ public struct Policy: Sendable {
     }
 
     /// Bloctel (L223-1, R223-6) and the operators' anti-prospection lists.
-    private func optOutBasis(day: CalendarDay, known: CallFacts, _ draft: inout Draft) -> (reason: Reason, rule: String) {
+    private func optOutBasis(day: CalendarDay, known: CallFacts, _ draft: inout Draft)
+        -> (reason: Reason, rule: String)
+    {
         let cleared = known.bloctelClearedAsOf
         if let registered = known.bloctelRegisteredAsOf {
             draft.add("bloctel_registered_asof", FactText.day(registered))
@@ -362,7 +373,8 @@ public struct Policy: Sendable {
                 let age = zone.localTime(at: attempt).day.days(to: today)
                 if age >= 0, age < settings.attemptWindowDays { attempts += 1 }
             }
-            draft.add(settings.attemptWindowDays == 30 ? "attempts_30d" : "attempts_\(settings.attemptWindowDays)d", String(attempts))
+            let window = settings.attemptWindowDays
+            draft.add(window == 30 ? "attempts_30d" : "attempts_\(window)d", String(attempts))
             if attempts >= settings.maxAttempts {
                 draft.add("max_attempts", String(settings.maxAttempts))
                 return draft.finish(.frequencyCap, Rule.callingRules)
@@ -451,7 +463,8 @@ public struct Policy: Sendable {
         static let press = "C. consom. L223-5"
         static let pressInOptIn = "C. consom. L223-5, unconfirmed in the opt-in regime"
         static let notProspecting = "administrative guidance: not commercial prospecting"
-        static let notProspectingInOptIn = "administrative guidance: not commercial prospecting, unconfirmed in the opt-in regime"
+        static let notProspectingInOptIn =
+            "administrative guidance: not commercial prospecting, unconfirmed in the opt-in regime"
         static let publicService = "public-service exception, unconfirmed"
         static let callback = "callback request, unconfirmed"
         static let bloctel = "C. consom. L223-1"

@@ -630,7 +630,7 @@ func business(row: Row) throws { try check(row) }
 let requestRows: [Row] = [
     Row(
         name: "Campaign configuration: unknown campaign denied, fail closed", campaign: "nope",
-        facts: allowedFacts("2026-11-30"), instant: at("2026-11-30 11:00"), reason: .unknownCampaign, regime: .some(nil)),
+        facts: allowedFacts("2026-11-30"), instant: at("2026-11-30 11:00"), reason: .unknownCampaign, regime: .some(nil), shows: ["campaign": "nope"]),
     Row(
         name: "Campaign configuration: before the campaign's start denied", campaign: "winter", facts: allowedFacts("2026-11-30"),
         instant: at("2026-11-30 11:00"), reason: .campaignInactive, shows: ["campaign_start": "2026-12-01"]),
@@ -656,7 +656,7 @@ let requestRows: [Row] = [
     Row(
         name: "French numbering plan: a consumer number abroad is not covered", number: Number.london,
         facts: allowedFacts("2026-11-30"), instant: at("2026-11-30 11:00"), reason: .territoryNotCovered,
-        shows: ["territory": "foreign", "tz": paris]),
+        shows: ["territory": "foreign", "tz": "unknown", "calendar_tz": paris]),
 ]
 
 @Test("Request: campaign known and active, voice channel, French territory", arguments: requestRows)
@@ -750,6 +750,10 @@ func invalidNumber() {
         }
     }
     #expect(Policy.invalidNumber(PhoneNumberError(.invalidCharacter("x"), at: 6)).facts.contains(Fact("position", "6")))
+    #expect(
+        Policy.invalidNumber(PhoneNumberError(.notDialable("no country code"))).facts == [
+            Fact("error", "not-dialable"), Fact("detail", "no-country-code"),
+        ])
 }
 
 @Test("Campaign lookup returns the configured campaign")
