@@ -6,34 +6,74 @@ public enum Verdict: String, Hashable, Sendable {
 
 /// The stable reason tokens of a decision: a public vocabulary that dialers, reports and the
 /// journal rely on. A token is never renamed; new ones may be added.
+///
+/// The DENY cases are declared in precedence order: when several rules deny a call, the
+/// first of them in this list is the reason. `Policy.decide` checks them in this order, so:
+/// - request and campaign problems come first (`invalid-number` … `channel-not-allowed`);
+/// - then rules for every audience (`internal-optout`, `sector-ban`), then the B2B ones;
+/// - then the consumer's legal basis (`territory-not-covered` … `no-consent`): these mean
+///   "do not call this number for this campaign";
+/// - last the timing rules (`refusal-cooldown` … `outside-hours`): these only mean "not now",
+///   so a dialer may treat them as "retry later".
 public enum Reason: String, Hashable, Sendable, CaseIterable {
     // ALLOW
+    /// The consumer gave a valid prior consent covering the campaign (opt-in regime, L223-1).
     case consent
+    /// A contract in progress relates to what the campaign offers (L223-1).
     case contract
+    /// Not on Bloctel according to a check at most `clearanceMaxAgeDays` old (opt-out regime).
     case bloctelClear = "bloctel-clear"
+    /// Newspapers, periodicals or magazines (L223-5).
     case exemptPress = "exempt-press"
+    /// A polling institute, not commercial prospecting.
     case exemptPolling = "exempt-polling"
+    /// A non-profit association without commercial aim.
     case exemptNonprofit = "exempt-nonprofit"
+    /// Public service (**unconfirmed** exception, `PolicySettings.publicServiceException`).
     case exemptPublicService = "exempt-public-service"
+    /// The consumer asked to be called back (**unconfirmed** exception).
     case callbackRequest = "callback-request"
+    /// A professional called about something coherent with their activity (CNIL).
     case b2bCoherent = "b2b-coherent"
     // DENY, in precedence order: when several rules deny, the first of these is the reason.
+    /// The number is not a dialable number.
     case invalidNumber = "invalid-number"
+    /// No campaign of that id is configured.
     case unknownCampaign = "unknown-campaign"
+    /// The call's local day is before the campaign's start or after its end.
     case campaignInactive = "campaign-inactive"
+    /// The request's channel is not the campaign's, or is not voice: the French rule pack
+    /// decides voice calls only.
     case channelNotAllowed = "channel-not-allowed"
+    /// On the company's own do-not-call list (GDPR art. 21), for every audience and regime.
     case internalOptout = "internal-optout"
+    /// The campaign offers a category whose prospecting is banned on that day and channel,
+    /// with no contract in progress about it.
     case sectorBan = "sector-ban"
+    /// A B2B call to a contact whose professional activity is not known.
     case b2bUnknownActivity = "b2b-unknown-activity"
+    /// A B2B call about something none of the contact's activities relates to.
     case b2bIncoherent = "b2b-incoherent"
+    /// A consumer number outside the French numbering plan: its time zone and rules are unknown.
     case territoryNotCovered = "territory-not-covered"
+    /// Registered on Bloctel (opt-out regime).
     case bloctel
+    /// On an operator's anti-prospection list (opt-out regime).
     case operatorList = "operator-list"
+    /// No Bloctel clearance of the number, or only a stale one (opt-out regime, R223-6).
     case bloctelUnverified = "bloctel-unverified"
+    /// No valid prior consent covering the campaign (opt-in regime).
     case noConsent = "no-consent"
+    /// Within the quiet days after the consumer refused during a call (D223-9).
     case refusalCooldown = "refusal-cooldown"
+    /// Already the maximum of calls or attempts in the window (D223-9).
     case frequencyCap = "frequency-cap"
+    /// A public holiday in the consumer's territory (D223-9, Code du travail L3133-1).
     case holiday
+    /// A Saturday or Sunday in the consumer's time zone (D223-9). Kept apart from `holiday`
+    /// so that a dialer and an auditor can tell a weekend from a public holiday.
+    case nonCallingDay = "non-calling-day"
+    /// Outside the legal calling hours in the consumer's time zone (D223-9).
     case outsideHours = "outside-hours"
     // DENY because the gate itself cannot decide soundly (fail closed).
     case listsUnavailable = "lists-unavailable"

@@ -26,6 +26,12 @@ public struct PolicySettings: Hashable, Sendable {
             self.rule = rule
             self.channels = channels
         }
+
+        /// Whether the ban forbids prospecting on `channel` on the local `day` (a ban with no
+        /// `since` has always been in force).
+        public func isInForce(on day: CalendarDay, channel: Campaign.Channel) -> Bool {
+            channels.contains(channel) && (since.map { day >= $0 } ?? true)
+        }
     }
 
     public var regime: RegimeChoice = .byDate
