@@ -20,8 +20,8 @@ public enum Journal {
     ///
     /// - Throws: `SystemdError.invalidFieldName` or `.emptyEntry` for an entry journald would
     ///   refuse; `SystemdError.failed` with the errno when journald cannot take it, including
-    ///   ENOENT when no journald listens (libsystemd returns success then, and the entry is
-    ///   lost: this is detected). The caller answers DENY `audit-unavailable`.
+    ///   ENOENT when journald's socket does not exist (libsystemd returns success then, and
+    ///   the entry is lost: this is detected). The caller answers DENY `audit-unavailable`.
     public static func send(_ entry: JournalEntry) throws(SystemdError) {
         guard !entry.fields.isEmpty else { throw .emptyEntry }
         // One contiguous buffer of "NAME=value" fields; the iovecs point into it, so the only
@@ -48,15 +48,21 @@ public enum Journal {
                     iovecs[index] = iovec(iov_base: buffer.baseAddress! + start, iov_len: end - start)
                     start = end
                 }
-                // libsystemd returns 0 and drops the entry when journald's socket does not
-                // exist (it deems logging optional); errno is then left at ENOENT. An audit
-                // trail cannot be optional, so that case is told apart and reported.
-                errno = 0
-                let result = sd_journal_sendv(iovecs.baseAddress!, Int32(ends.count))
-                if result == 0 && errno == ENOENT { return -ENOENT }
-                return result
+                return sd_journal_sendv(iovecs.baseAddress!, Int32(ends.count))
             }
         }
         try SystemdError.check(result, "sd_journal_sendv")
+        // libsystemd returns 0 and drops the entry when journald's socket does not exist (it
+        // deems logging optional), and restores errno, so success and loss look alike. An audit
+        // trail cannot be optional: a socket absent after sending means the entry was not
+        // taken. Checking after, not before, errs on the safe side: journald vanishing just
+        // after taking the entry reports a failure (a DENY), never a lost entry as written.
+        if access(socketPath, F_OK) != 0 {
+            throw .failed(function: "sd_journal_sendv", errno: ENOENT)
+        }
     }
+
+    /// Where libsystemd sends entries (journald's native protocol socket; a service with
+    /// LogNamespace= sees its namespace's socket bind-mounted here).
+    static let socketPath = "/run/systemd/journal/socket"
 }
