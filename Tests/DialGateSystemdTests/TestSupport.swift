@@ -57,8 +57,14 @@ enum TestSupport {
         // Drain both pipes while it runs, so a full pipe cannot stall the child.
         let errorData = ReadLater(error.fileHandleForReading)
         let outputData = ReadLater(output.fileHandleForReading)
-        defer { process.waitUntilExit() }
-        try duringRun()
+        do {
+            try duringRun()
+        } catch {
+            // The child may wait for what duringRun failed to do (a connection): stop it.
+            process.terminate()
+            process.waitUntilExit()
+            throw error
+        }
         process.waitUntilExit()
         return Outcome(
             status: process.terminationStatus,
