@@ -1,0 +1,36 @@
+/// The `MESSAGE_ID`s of dialgate's journal entries: one per kind of event, so an auditor finds
+/// every entry of a kind with `journalctl MESSAGE_ID=…`, whatever its text says.
+///
+/// Each is a random 128-bit id made once with `systemd-id128 new` and never changed: changing
+/// one would hide past entries from the queries that use it. systemd/dialgate.catalog explains
+/// each (`journalctl -x`); a test checks that the catalog and these constants agree.
+public enum AuditMessageID {
+    /// A query's decision, ALLOW or DENY with its reason: the audit trail proper.
+    public static let decision = "7dbdb7522ab04e17b01a291225d55ae5"
+    /// A list file was loaded and a new snapshot now serves.
+    public static let listReloaded = "f093e165312e49818b1629b04c720af2"
+    /// A list file failed to parse or validate; the previous snapshot keeps serving.
+    public static let listReloadFailed = "6bf59aeb8dd646cabb508377d1d5fd3d"
+    /// The ledger durably recorded an opt-out, consent, call attempt or refusal.
+    public static let ledgerRecord = "8012e0e3bede4077a5a7bd4ef7396eb4"
+    /// The ledger's last record was torn (a crash mid-write) and was left out at replay.
+    public static let ledgerTornTail = "1f8487d0d2074ac0b8198661994728ff"
+    /// The daemon started and serves queries.
+    public static let started = "af686ff4db0d4ad2b140b031be3b855c"
+    /// The daemon is stopping.
+    public static let stopping = "ce895c8ec6f8445b9b84c34001afecac"
+    /// The secret key that pseudonymises numbers in the journal was created.
+    public static let auditKeyCreated = "949881e3b9a7427c8bd606b80f7b0a80"
+
+    /// Every id above with its name, for the catalog check and for audit tools.
+    public static let all: [(name: String, id: String)] = [
+        ("decision", decision),
+        ("listReloaded", listReloaded),
+        ("listReloadFailed", listReloadFailed),
+        ("ledgerRecord", ledgerRecord),
+        ("ledgerTornTail", ledgerTornTail),
+        ("started", started),
+        ("stopping", stopping),
+        ("auditKeyCreated", auditKeyCreated),
+    ]
+}
