@@ -61,8 +61,8 @@ public struct Daemon {
         let server = GateServer(group: group, address: try listenAddress(), responder: gate, limits: limits, logger: logger)
         try await server.bind()
 
-        notifier.ready()
-        notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: 0))
+        _ = try? notifier.ready()
+        _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: 0))
         journal(AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)", priority: 6)
 
         var services: [Service] = [
@@ -81,7 +81,7 @@ public struct Daemon {
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         defer {
-            notifier.stopping()
+            _ = try? notifier.stopping()
             journal(AuditMessageID.stopping, "dialgated stopping after \(statistics.decisions) decisions", priority: 6)
             ledger?.close()
             try? group.syncShutdownGracefully()
@@ -91,8 +91,8 @@ public struct Daemon {
 
     /// A socket handed over by systemd wins; otherwise the configured path.
     private func listenAddress() throws -> ListenAddress {
-        let inherited = ListenFDs.take()
-        if let first = inherited.first { return .inherited(descriptor: first.descriptor) }
+        let inherited = try ListenFDs.takeInherited()
+        if let first = inherited.descriptors.first { return .inherited(descriptor: first.fd) }
         let settings = configuration.daemon
         return .path(settings.socket, mode: settings.socketMode, group: settings.socketGroup)
     }

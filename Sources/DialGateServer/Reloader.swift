@@ -39,8 +39,8 @@ public actor Reloader: Service {
     @discardableResult
     public func reload(trigger: String) async -> ReloadOutcome {
         let starting = trigger == "start"
-        if !starting { notifier.reloading() }
-        defer { if !starting { notifier.ready() } }
+        if !starting { _ = try? notifier.reloading() }
+        defer { if !starting { _ = try? notifier.ready() } }
         let current = store.current
         let configuration: Configuration
         do {

@@ -30,7 +30,7 @@ public struct StatusReporter: Service {
             let elapsed = Double((now - lastTime).components.seconds) + Double((now - lastTime).components.attoseconds) / 1e18
             let rate = elapsed > 0 ? Double(count - lastCount) / elapsed : 0
             (lastCount, lastTime) = (count, now)
-            notifier.status(await Self.line(store: store, reloader: reloader, rate: rate))
+            _ = try? notifier.status(await Self.line(store: store, reloader: reloader, rate: rate))
         }
     }
 

@@ -20,7 +20,7 @@ public struct WatchdogService: Service {
             try? await Task.sleep(for: interval)
             let checks = loops.map { $0.submit {} }
             guard (try? await EventLoopFuture.andAllSucceed(checks, on: loops[0]).get()) != nil else { continue }
-            notifier.watchdog()
+            _ = try? notifier.watchdog()
         }
     }
 }
