@@ -79,21 +79,21 @@ public struct Configuration: Hashable, Sendable {
             guard socket.utf8.count <= 107 else {
                 throw reader.error(.invalidValue("\(socket) is \(socket.utf8.count) bytes, more than the 107 a Unix socket path allows"), key: "socket")
             }
-            settings.socketPath = socket
+            settings.socket = socket
         }
         if let mode = try reader.string("socket-mode") {
-            guard (3...4).contains(mode.count), let bits = UInt16(mode, radix: 8), bits <= 0o7777 else {
+            guard (3...4).contains(mode.count), let bits = UInt32(mode, radix: 8), bits <= 0o7777 else {
                 throw reader.error(.invalidValue("\"\(mode)\" is not an octal mode such as \"0660\""), key: "socket-mode")
             }
             settings.socketMode = bits
         }
         settings.socketGroup = try reader.text("socket-group")
-        settings.listsDirectory = try reader.path("lists", base: base) ?? settings.listsDirectory
-        settings.stateDirectory = try reader.path("state", base: base) ?? settings.stateDirectory
+        settings.lists = try reader.path("lists", base: base) ?? settings.lists
+        settings.state = try reader.path("state", base: base) ?? settings.state
         settings.idleTimeoutSeconds = try reader.int("idle-timeout-seconds", in: 1...86_400) ?? settings.idleTimeoutSeconds
         settings.maxConnections = try reader.int("max-connections", in: 1...1_000_000) ?? settings.maxConnections
         settings.maxLineBytes = try reader.int("max-line-bytes", in: 64...1_048_576) ?? settings.maxLineBytes
-        settings.reloadPollSeconds = try reader.int("reload-poll-seconds", in: 0...86_400) ?? settings.reloadPollSeconds
+        settings.reloadPollSeconds = try reader.number("reload-poll-seconds", in: 0...86_400) ?? settings.reloadPollSeconds
         settings.maxShrink = try reader.share("max-shrink") ?? settings.maxShrink
         settings.maxBadLineShare = try reader.share("max-bad-line-share") ?? settings.maxBadLineShare
         return settings
@@ -104,7 +104,7 @@ public struct Configuration: Hashable, Sendable {
     private static func auditSettings(
         _ reader: ConfigurationReader?, daemon: DaemonSettings, base: String
     ) throws(ConfigurationError) -> AuditSettings {
-        let defaultKey = ConfigurationReader.resolve("audit.key", base: daemon.stateDirectory)
+        let defaultKey = ConfigurationReader.resolve("audit.key", base: daemon.state)
         guard let reader else { return AuditSettings(keyFile: defaultKey) }
         try reader.checkKeys(["number", "key-file"])
         return AuditSettings(

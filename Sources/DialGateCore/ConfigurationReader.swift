@@ -60,6 +60,16 @@ struct ConfigurationReader {
         return number
     }
 
+    /// A number, integer or not, within `range`.
+    func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard let found = try value(key, .double, .int) else { return nil }
+        let number = found.double ?? Double(found.int!)
+        guard range.contains(number) else {
+            throw error(.invalidValue("\(number) is out of range (\(range.lowerBound)...\(range.upperBound))"), key: key)
+        }
+        return number
+    }
+
     /// A number between 0 and 1; an integer 0 or 1 is accepted too.
     func share(_ key: String) throws(ConfigurationError) -> Double? {
         guard let found = try value(key, .double, .int) else { return nil }

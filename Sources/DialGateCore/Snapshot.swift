@@ -118,14 +118,14 @@ public final class Snapshot: Sendable {
     }
 
     /// Records across all files (a number in two files, or twice in one, counts each time).
-    public var totalRecords: Int { files.reduce(0) { $0 + $1.records } }
+    public var totalNumbers: Int { files.reduce(0) { $0 + $1.records } }
 
     /// The as-of date of the oldest Bloctel clearance file: numbers cleared only by it go stale
     /// first. `nil` when there is none.
-    public var oldestBloctelClearanceAsOf: CalendarDay? { bloctelCleared.last?.asOf }
+    public var oldestClearanceAsOf: CalendarDay? { bloctelCleared.last?.asOf }
 
     /// The as-of date of the newest Bloctel clearance file.
-    public var newestBloctelClearanceAsOf: CalendarDay? { bloctelCleared.first?.asOf }
+    public var newestClearanceAsOf: CalendarDay? { bloctelCleared.first?.asOf }
 
     /// Memory taken by the number indexes, for STATS.
     public var indexMemoryBytes: Int {

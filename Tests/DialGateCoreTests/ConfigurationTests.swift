@@ -22,11 +22,11 @@ struct ConfigurationTests {
     func defaults() throws {
         let configuration = try parse("")
         #expect(configuration.daemon == DaemonSettings())
-        #expect(configuration.daemon.socketPath == "/run/dialgate/dialgate.sock")
+        #expect(configuration.daemon.socket == "/run/dialgate/dialgate.sock")
         #expect(configuration.daemon.socketMode == 0o660)
         #expect(configuration.daemon.socketGroup == nil)
-        #expect(configuration.daemon.listsDirectory == "/var/lib/dialgate/lists")
-        #expect(configuration.daemon.stateDirectory == "/var/lib/dialgate")
+        #expect(configuration.daemon.lists == "/var/lib/dialgate/lists")
+        #expect(configuration.daemon.state == "/var/lib/dialgate")
         #expect(configuration.daemon.idleTimeoutSeconds == 60)
         #expect(configuration.daemon.maxConnections == 4096)
         #expect(configuration.daemon.maxLineBytes == 4096)
@@ -51,7 +51,7 @@ struct ConfigurationTests {
             idle-timeout-seconds = 30
             max-connections = 100
             max-line-bytes = 1024
-            reload-poll-seconds = 0
+            reload-poll-seconds = 2.5
             max-shrink = 0.25
             max-bad-line-share = 0
             [audit]
@@ -91,9 +91,9 @@ struct ConfigurationTests {
         #expect(
             daemon
                 == DaemonSettings(
-                    socketPath: "/run/gate/gate.sock", socketMode: 0o600, socketGroup: "dialer", listsDirectory: "/srv/lists",
-                    stateDirectory: "/srv/state", idleTimeoutSeconds: 30, maxConnections: 100, maxLineBytes: 1024,
-                    reloadPollSeconds: 0, maxShrink: 0.25, maxBadLineShare: 0))
+                    socket: "/run/gate/gate.sock", socketMode: 0o600, socketGroup: "dialer", lists: "/srv/lists",
+                    state: "/srv/state", idleTimeoutSeconds: 30, maxConnections: 100, maxLineBytes: 1024,
+                    reloadPollSeconds: 2.5, maxShrink: 0.25, maxBadLineShare: 0))
         #expect(configuration.audit == AuditSettings(numberMode: .clear, keyFile: "/srv/keys/audit.key"))
         let policy = configuration.policy
         #expect(policy.regime == .optOut)
@@ -140,9 +140,9 @@ struct ConfigurationTests {
             lists = "lists"
             state = "./state/"
             """, base: "/etc/dialgate")
-        #expect(configuration.daemon.socketPath == "/etc/run/dialgate.sock")
-        #expect(configuration.daemon.listsDirectory == "/etc/dialgate/lists")
-        #expect(configuration.daemon.stateDirectory == "/etc/dialgate/state")
+        #expect(configuration.daemon.socket == "/etc/run/dialgate.sock")
+        #expect(configuration.daemon.lists == "/etc/dialgate/lists")
+        #expect(configuration.daemon.state == "/etc/dialgate/state")
         #expect(configuration.audit.keyFile == "/etc/dialgate/state/audit.key")
         let keyed = try parse("[audit]\nkey-file = \"keys/audit.key\"\n", base: "/opt/gate/")
         #expect(keyed.audit.keyFile == "/opt/gate/keys/audit.key")
@@ -239,7 +239,7 @@ struct ConfigurationTests {
         let directory = try ScratchDirectory()
         let path = directory.path + "/dialgate.toml"
         try Data("[daemon]\nlists = \"lists\"\n".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(try Configuration.load(path: path).daemon.listsDirectory == directory.path + "/lists")
+        #expect(try Configuration.load(path: path).daemon.lists == directory.path + "/lists")
 
         try Data("[daemon]\nlists = 3\n".utf8).write(to: URL(fileURLWithPath: path))
         do {
@@ -266,9 +266,9 @@ struct ConfigurationTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().standardized.path
         let configuration = try Configuration.load(path: root + "/examples/dialgate.toml")
-        #expect(configuration.daemon.socketPath == root + "/.run/dialgate.sock")
-        #expect(configuration.daemon.stateDirectory == root + "/.run/state")
-        #expect(configuration.daemon.listsDirectory == root + "/examples/lists")
+        #expect(configuration.daemon.socket == root + "/.run/dialgate.sock")
+        #expect(configuration.daemon.state == root + "/.run/state")
+        #expect(configuration.daemon.lists == root + "/examples/lists")
         #expect(configuration.audit.keyFile == root + "/.run/state/audit.key")
         #expect(configuration.campaigns.map(\.id) == ["fibre-promo", "abo-presse", "sondage-2026", "saas-pro", "isolation-maison"])
         #expect(configuration.campaign(id: "fibre-promo")?.offers == ["telecom"])

@@ -74,7 +74,7 @@ struct SnapshotTests {
         let snapshot = try directory.load().get().snapshot
         #expect(snapshot.files.isEmpty)
         #expect(snapshot.facts(for: number("0199000001")) == CallFacts())
-        #expect(snapshot.oldestBloctelClearanceAsOf == nil)
+        #expect(snapshot.oldestClearanceAsOf == nil)
         #expect(snapshot.loadedAt == listTestNow)
     }
 
@@ -125,9 +125,9 @@ struct SnapshotTests {
 
         // Half is within the default limit; and without a previous snapshot nothing is compared.
         try directory.write("bloctel.csv", numberList(.bloctelCleared, asOf: "2026-11-02", fictionNumbers(50)))
-        #expect(try directory.load(previous: first).get().snapshot.totalRecords == 50)
+        #expect(try directory.load(previous: first).get().snapshot.totalNumbers == 50)
         try directory.write("bloctel.csv", numberList(.bloctelCleared, asOf: "2026-11-02", fictionNumbers(10)))
-        #expect(try directory.load(previous: nil).get().snapshot.totalRecords == 10)
+        #expect(try directory.load(previous: nil).get().snapshot.totalNumbers == 10)
     }
 
     @Test("a file removed since the previous snapshot is a warning, not a refusal")
@@ -190,7 +190,7 @@ struct SnapshotTests {
             ])
         #expect(snapshot.facts(for: number("0199000007")).businessActivities == ["it", "63.11Z", "62.01Z"])
         #expect(snapshot.facts(for: number("0199000008")) == CallFacts())
-        #expect(snapshot.totalRecords == 9)
+        #expect(snapshot.totalNumbers == 9)
     }
 
     @Test("several Bloctel checks are kept newest first: a number gets the newest date that holds it")
@@ -205,8 +205,8 @@ struct SnapshotTests {
 
         #expect(snapshot.numberLists(of: .bloctelCleared).map(\.asOf) == [day("2026-11-02"), day("2026-09-01"), day("2026-07-06")])
         #expect(snapshot.numberLists(of: .bloctelRegistered).map(\.file) == ["r-11.txt", "r-07.txt"])
-        #expect(snapshot.oldestBloctelClearanceAsOf == day("2026-07-06"))
-        #expect(snapshot.newestBloctelClearanceAsOf == day("2026-11-02"))
+        #expect(snapshot.oldestClearanceAsOf == day("2026-07-06"))
+        #expect(snapshot.newestClearanceAsOf == day("2026-11-02"))
         #expect(snapshot.facts(for: number("0199000001")).bloctelRegisteredAsOf == day("2026-11-02"))
         #expect(snapshot.facts(for: number("0199000003")).bloctelClearedAsOf == day("2026-11-02"))
         #expect(snapshot.facts(for: number("0199000004")).bloctelClearedAsOf == day("2026-07-06"))
@@ -224,7 +224,7 @@ struct SnapshotTests {
         #expect(load.warnings.isEmpty)
         let snapshot = load.snapshot
         #expect(Set(snapshot.files.map(\.kind)) == Set(ListKind.allCases))
-        #expect(snapshot.oldestBloctelClearanceAsOf == day("2026-07-06"))
+        #expect(snapshot.oldestClearanceAsOf == day("2026-07-06"))
 
         // Registered in July, found cleared in November.
         let leftBloctel = snapshot.facts(for: number("01 99 00 00 04"))
