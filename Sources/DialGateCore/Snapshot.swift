@@ -132,3 +132,23 @@ public final class Snapshot: Sendable {
         (internalOptOut + operatorOptOut + bloctelRegistered + bloctelCleared).reduce(0) { $0 + $1.index.memoryBytes }
     }
 }
+
+extension Snapshot {
+    /// The snapshot's part of STATS (Protocol.md): `snapshot`, `numbers`, and for each list
+    /// kind its record count and newest as-of date (`bloctel_cleared=…`,
+    /// `bloctel_cleared_asof=…`), the oldest Bloctel clearance, bad lines skipped and index
+    /// memory.
+    public var statisticsFacts: [Fact] {
+        var facts = [Fact("snapshot", id), Fact("numbers", String(totalNumbers)), Fact("list_files", String(files.count))]
+        for kind in ListKind.allCases {
+            let ofKind = files.filter { $0.kind == kind }
+            let name = kind.rawValue.replacingOccurrences(of: "-", with: "_")
+            facts.append(Fact(name, String(ofKind.reduce(0) { $0 + $1.records })))
+            if let newest = ofKind.map(\.asOf).max() { facts.append(Fact("\(name)_asof", newest.description)) }
+        }
+        if let oldest = oldestClearanceAsOf { facts.append(Fact("bloctel_cleared_oldest_asof", oldest.description)) }
+        facts.append(Fact("bad_lines", String(files.reduce(0) { $0 + $1.badLines })))
+        facts.append(Fact("index_bytes", String(indexMemoryBytes)))
+        return facts
+    }
+}

@@ -216,6 +216,26 @@ struct SnapshotTests {
         #expect(both.bloctelClearedAsOf == day("2026-11-02"))
     }
 
+    @Test("STATS facts give the id, the numbers, and per kind the count and newest as-of")
+    func statisticsFacts() throws {
+        let directory = try ScratchDirectory()
+        try directory.write("c-07.csv", numberList(.bloctelCleared, asOf: "2026-07-06", ["0199000003", "0199000004"]))
+        try directory.write("c-11.csv", numberList(.bloctelCleared, asOf: "2026-11-02", ["0199000003"]))
+        try directory.write("internal.txt", numberList(.internalOptOut, asOf: "2026-11-20", ["0199000001"]))
+        let snapshot = try directory.load().get().snapshot
+        let facts = Dictionary(uniqueKeysWithValues: snapshot.statisticsFacts.map { ($0.key, $0.value) })
+        #expect(facts["snapshot"] == snapshot.id)
+        #expect(facts["numbers"] == "4")
+        #expect(facts["list_files"] == "3")
+        #expect(facts["bloctel_cleared"] == "3")
+        #expect(facts["bloctel_cleared_asof"] == "2026-11-02")
+        #expect(facts["bloctel_cleared_oldest_asof"] == "2026-07-06")
+        #expect(facts["internal_optout"] == "1")
+        #expect(facts["consents"] == "0")
+        #expect(facts["consents_asof"] == nil)
+        #expect(facts["bad_lines"] == "0")
+    }
+
     @Test("the example list directory loads and says what its comments say")
     func examples() throws {
         let lists = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
