@@ -1,0 +1,133 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads the list directory into a new `Snapshot`, or refuses it as a whole.
+///
+/// The only file I/O in DialGateCore. Every regular file whose name ends in `.txt`, `.csv` or
+/// `.list` and does not start with `.` is a list (writers write `.name.tmp` and rename it into
+/// place, so a half-written file is never read). If any file is refused (malformed, unreadable,
+/// or shrunk too much against its previous copy) the whole load fails, listing every problem,
+/// and the caller keeps serving the previous snapshot: a partial set of lists could allow calls
+/// that the full set denies. A missing directory is a failure; an empty one gives an empty
+/// snapshot, which clears nobody. The layout is documented in `docs/lists.md`.
+public struct ListDirectoryLoader: Sendable {
+    /// File name endings that make a file a list.
+    public static let listExtensions = [".txt", ".csv", ".list"]
+
+    public let directory: String
+    /// A file whose record count fell by more than this share (0...1) against the same file
+    /// name in the previous snapshot is refused as a probable truncated copy.
+    public let maxShrink: Double
+    /// A file with a larger share (0...1) of bad lines is refused.
+    public let maxBadLineShare: Double
+
+    public init(directory: String, maxShrink: Double = 0.5, maxBadLineShare: Double = 0.01) {
+        self.directory = directory
+        self.maxShrink = maxShrink
+        self.maxBadLineShare = maxBadLineShare
+    }
+
+    /// Whether a directory entry is a list file by its name.
+    public static func isListFileName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && listExtensions.contains { name.hasSuffix($0) && name.count > $0.count }
+    }
+
+    /// Loads every list file.
+    ///
+    /// - Parameters:
+    ///   - previous: the snapshot being served, against which shrinking files are checked.
+    ///   - now: the current instant: files dated after today are refused, and it becomes the
+    ///     snapshot's `loadedAt`.
+    /// - Returns: the snapshot with the warnings that did not stop it, or every problem found.
+    public func load(previous: Snapshot?, now: Date) -> Result<ListLoad, ListLoadFailure> {
+        let names: [String]
+        switch listFileNames() {
+        case .success(let found): names = found
+        case .failure(let failure): return .failure(failure)
+        }
+
+        var refusals: [ListProblem] = []
+        var warnings: [ListProblem] = []
+        var files: [ListFile] = []
+        let previousFiles = Dictionary((previous?.files ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for name in names {
+            let contents: Data
+            do {
+                contents = try Data(contentsOf: URL(fileURLWithPath: path(of: name)))
+            } catch {
+                refusals.append(ListProblem(.unreadableFile, file: name, message: "cannot read: \(error.localizedDescription)"))
+                continue
+            }
+            do {
+                let file = try ListFile.parse(name: name, contents: contents, now: now, maxBadLineShare: maxBadLineShare)
+                warnings += file.problems
+                if let before = previousFiles[name], Double(file.records) < Double(before.records) * (1 - maxShrink) {
+                    refusals.append(
+                        ListProblem(
+                            .truncatedFile, file: name,
+                            message: "\(file.records) records where the previous copy had \(before.records): shrank by more "
+                                + "than \(Int((maxShrink * 100).rounded()))%, refused as a probable truncated copy "
+                                + "(to shrink it on purpose, write it under a new name and remove the old one)"))
+                }
+                files.append(file)
+            } catch {
+                refusals += error.problems
+            }
+        }
+        let loaded = Set(names)
+        for gone in previousFiles.keys.sorted() where !loaded.contains(gone) {
+            let before = previousFiles[gone]!
+            warnings.append(
+                ListProblem(
+                    .removedFile, file: gone,
+                    message: "removed since the previous snapshot (\(before.kind), \(before.records) records, as of \(before.asOf))"))
+        }
+
+        guard refusals.isEmpty else {
+            return .failure(ListLoadFailure(problems: Self.ordered(refusals + warnings)))
+        }
+        return .success(ListLoad(snapshot: Snapshot(files: files, loadedAt: now), warnings: warnings))
+    }
+
+    /// The list files of the directory, sorted by name.
+    private func listFileNames() -> Result<[String], ListLoadFailure> {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return .failure(ListLoadFailure(problems: [ListProblem(.directory, file: nil, message: "no list directory at \(directory)")]))
+        }
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            let problem = ListProblem(.directory, file: nil, message: "cannot list \(directory): \(error.localizedDescription)")
+            return .failure(ListLoadFailure(problems: [problem]))
+        }
+        return .success(entries.filter { Self.isListFileName($0) && isRegularFile(path(of: $0)) }.sorted())
+    }
+
+    private func path(of name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+
+    /// Follows symbolic links (a list may be a link into a deployment directory), and rules
+    /// out directories, FIFOs and devices, whose reading could block or mean nothing.
+    private func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Problems by file name, each file's in the order found (its refusal first, then its bad
+    /// lines by line number).
+    private static func ordered(_ problems: [ListProblem]) -> [ListProblem] {
+        problems.enumerated().sorted { left, right in
+            (left.element.file ?? "", left.offset) < (right.element.file ?? "", right.offset)
+        }.map(\.element)
+    }
+}

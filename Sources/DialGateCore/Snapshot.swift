@@ -1,0 +1,154 @@
+import Foundation
+
+/// Everything the list files say, loaded and checked, frozen: the read side of every decision.
+///
+/// A snapshot is built off to the side by `ListDirectoryLoader` (or from parsed files) and never
+/// changes afterwards, so the server can swap the current one with a single reference store and
+/// readers never wait. Number lists are `NumberIndex`es; records (consents, contracts, business
+/// contacts) are dictionaries keyed by `PhoneNumber.key`.
+public final class Snapshot: Sendable {
+    /// One loaded number list.
+    public struct NumberList: Sendable {
+        /// The file it came from.
+        public let file: String
+        public let kind: ListKind
+        public let asOf: CalendarDay
+        public let index: NumberIndex
+        /// Distinct numbers in the list.
+        public var count: Int { index.count }
+    }
+
+    /// A short, stable identifier of the content: FNV-1a 64 over the file names and their
+    /// contents' digests, in hex. Two snapshots of the same files have the same id; any change
+    /// of content changes it. Decisions carry it so an auditor knows which lists were used.
+    public let id: String
+    /// When it was loaded (the `now` given to the loader).
+    public let loadedAt: Date
+    /// One summary per file, by file name.
+    public let files: [ListFileSummary]
+
+    private let internalOptOut: [NumberList]
+    private let operatorOptOut: [NumberList]
+    private let bloctelRegistered: [NumberList]
+    private let bloctelCleared: [NumberList]
+    private let consents: [UInt64: [ConsentRecord]]
+    private let contracts: [UInt64: [ContractRecord]]
+    private let businessActivities: [UInt64: [String]]
+
+    /// Builds a snapshot from parsed files (any order; several files of one kind are allowed).
+    public init(files: [ListFile], loadedAt: Date) {
+        let files = files.sorted { $0.name < $1.name }
+        var id = FNV1a64()
+        var internalOptOut: [NumberList] = []
+        var operatorOptOut: [NumberList] = []
+        var bloctelRegistered: [NumberList] = []
+        var bloctelCleared: [NumberList] = []
+        var consents: [UInt64: [ConsentRecord]] = [:]
+        var contracts: [UInt64: [ContractRecord]] = [:]
+        var businessActivities: [UInt64: [String]] = [:]
+        for file in files {
+            id.add(file.name)
+            id.add(0)
+            id.add(file.digest)
+            switch file.content {
+            case .numbers(let keys):
+                let list = NumberList(file: file.name, kind: file.kind, asOf: file.asOf, index: NumberIndex(keys: keys))
+                switch file.kind {
+                case .bloctelRegistered: bloctelRegistered.append(list)
+                case .bloctelCleared: bloctelCleared.append(list)
+                case .operatorOptOut: operatorOptOut.append(list)
+                default: internalOptOut.append(list)
+                }
+            case .consents(let records):
+                for (key, record) in records { consents[key, default: []].append(record) }
+            case .contracts(let records):
+                for (key, record) in records { contracts[key, default: []].append(record) }
+            case .businessContacts(let records):
+                for (key, activities) in records {
+                    var known = businessActivities[key, default: []]
+                    for activity in activities where !known.contains(activity) { known.append(activity) }
+                    businessActivities[key] = known
+                }
+            }
+        }
+        // Newest first, so the first list holding a number gives its newest date.
+        func newestFirst(_ lists: [NumberList]) -> [NumberList] {
+            lists.sorted { ($0.asOf, $1.file) > ($1.asOf, $0.file) }
+        }
+        self.id = id.hex
+        self.loadedAt = loadedAt
+        self.files = files.map(\.summary)
+        self.internalOptOut = internalOptOut
+        self.operatorOptOut = newestFirst(operatorOptOut)
+        self.bloctelRegistered = newestFirst(bloctelRegistered)
+        self.bloctelCleared = newestFirst(bloctelCleared)
+        self.consents = consents
+        self.contracts = contracts
+        self.businessActivities = businessActivities
+    }
+
+    /// A snapshot of no lists, as an empty directory gives: nothing is cleared, so the policy
+    /// denies what needs a clearance or a consent.
+    public static func empty(loadedAt: Date) -> Snapshot { Snapshot(files: [], loadedAt: loadedAt) }
+
+    /// What the lists say about `number`: the list part of `CallFacts` (the ledger adds
+    /// attempts, refusals and its own opt-outs and consents).
+    public func facts(for number: PhoneNumber) -> CallFacts {
+        let key = number.key
+        return CallFacts(
+            internalOptOut: internalOptOut.first { $0.index.contains(key) }.map { "list:\($0.file)" },
+            bloctelRegisteredAsOf: bloctelRegistered.first { $0.index.contains(key) }?.asOf,
+            bloctelClearedAsOf: bloctelCleared.first { $0.index.contains(key) }?.asOf,
+            operatorOptOutAsOf: operatorOptOut.first { $0.index.contains(key) }?.asOf,
+            consents: consents[key] ?? [],
+            contracts: contracts[key] ?? [],
+            businessActivities: businessActivities[key])
+    }
+
+    /// The number lists of one kind; Bloctel and operator lists newest first, the internal
+    /// lists by file name.
+    public func numberLists(of kind: ListKind) -> [NumberList] {
+        switch kind {
+        case .bloctelRegistered: bloctelRegistered
+        case .bloctelCleared: bloctelCleared
+        case .operatorOptOut: operatorOptOut
+        case .internalOptOut: internalOptOut
+        case .consents, .contracts, .businessContacts: []
+        }
+    }
+
+    /// Records across all files (a number in two files, or twice in one, counts each time).
+    public var totalNumbers: Int { files.reduce(0) { $0 + $1.records } }
+
+    /// The as-of date of the oldest Bloctel clearance file: numbers cleared only by it go stale
+    /// first. `nil` when there is none.
+    public var oldestClearanceAsOf: CalendarDay? { bloctelCleared.last?.asOf }
+
+    /// The as-of date of the newest Bloctel clearance file.
+    public var newestClearanceAsOf: CalendarDay? { bloctelCleared.first?.asOf }
+
+    /// Memory taken by the number indexes, for STATS.
+    public var indexMemoryBytes: Int {
+        (internalOptOut + operatorOptOut + bloctelRegistered + bloctelCleared).reduce(0) { $0 + $1.index.memoryBytes }
+    }
+}
+
+extension Snapshot {
+    /// The snapshot's part of STATS (Protocol.md): `snapshot`, `numbers`, and for each list
+    /// kind its record count and newest as-of date (`bloctel_cleared=…`,
+    /// `bloctel_cleared_asof=…`), the oldest Bloctel clearance, bad lines skipped and index
+    /// memory.
+    public var statisticsFacts: [Fact] {
+        var facts = [Fact("snapshot", id), Fact("numbers", String(totalNumbers)), Fact("list_files", String(files.count))]
+        for kind in ListKind.allCases {
+            let ofKind = files.filter { $0.kind == kind }
+            let name = kind.rawValue.replacingOccurrences(of: "-", with: "_")
+            facts.append(Fact(name, String(ofKind.reduce(0) { $0 + $1.records })))
+            if let newest = ofKind.map(\.asOf).max() { facts.append(Fact("\(name)_asof", newest.description)) }
+        }
+        if let oldest = oldestClearanceAsOf { facts.append(Fact("bloctel_cleared_oldest_asof", oldest.description)) }
+        facts.append(Fact("bad_lines", String(files.reduce(0) { $0 + $1.badLines })))
+        facts.append(Fact("index_bytes", String(indexMemoryBytes)))
+        return facts
+    }
+}
