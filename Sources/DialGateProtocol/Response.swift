@@ -30,7 +30,7 @@ public struct Response: Sendable, Equatable {
         fields.append(Fact("rule", decision.rule))
         if let regime = decision.regime { fields.append(Fact("regime", regime.rawValue)) }
         fields += extra
-        fields += decision.facts
+        fields += decision.facts.filter { $0.key != "regime" }
         return Response([decision.verdict.rawValue, decision.reason.rawValue], fields: fields)
     }
 

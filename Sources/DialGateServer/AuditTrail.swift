@@ -13,11 +13,7 @@ import Synchronization
 /// a sequence number that counts up by one per decision for the life of the process, with a
 /// random run id: a missing entry shows as a gap.
 public final class AuditTrail: Sendable {
-    /// How numbers appear in the journal.
-    public enum NumberMode: String, Sendable {
-        case pseudonym
-        case clear
-    }
+    public typealias NumberMode = AuditSettings.NumberMode
 
     /// What a decision was about, beyond the decision itself.
     public struct Context: Sendable {
@@ -124,7 +120,10 @@ public final class AuditTrail: Sendable {
 }
 
 /// The keyed pseudonym of a number: the first 128 bits of HMAC-SHA-256(key, "+33…"), in hex.
-public struct Pseudonymizer: Sendable {
+///
+/// `@unchecked Sendable`: `SymmetricKey` is an immutable value that Crypto does not yet mark
+/// Sendable; nothing here mutates it.
+public struct Pseudonymizer: @unchecked Sendable {
     private let key: SymmetricKey
 
     public init(key: SymmetricKey) {

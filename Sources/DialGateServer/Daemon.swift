@@ -66,7 +66,7 @@ public struct Daemon {
         journal(AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)", priority: 6)
 
         var services: [Service] = [
-            server, reloader, WatchdogService(notifier: notifier, group: group),
+            StoppingNotice(notifier: notifier), server, reloader, WatchdogService(notifier: notifier, group: group),
             StatusReporter(notifier: notifier, store: store, statistics: statistics, reloader: reloader),
         ]
         if let ledger {
@@ -78,15 +78,23 @@ public struct Daemon {
         }
         let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                services: services.map { service in
+                    // The watchdog has nothing to do when systemd does not ask for it; its
+                    // end must not stop the others.
+                    .init(service: service, successTerminationBehavior: service is WatchdogService ? .ignore : .gracefullyShutdownGroup)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        defer {
-            _ = try? notifier.stopping()
-            journal(AuditMessageID.stopping, "dialgated stopping after \(statistics.decisions) decisions", priority: 6)
-            ledger?.close()
-            try? group.syncShutdownGracefully()
+        var failure: Error?
+        do {
+            try await serviceGroup.run()
+        } catch {
+            failure = error
         }
-        try await serviceGroup.run()
+        journal(AuditMessageID.stopping, "dialgated stopped after \(statistics.decisions) decisions", priority: 6)
+        ledger?.close()
+        try? await group.shutdownGracefully()
+        if let failure { throw failure }
     }
 
     /// A socket handed over by systemd wins; otherwise the configured path.

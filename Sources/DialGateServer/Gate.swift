@@ -97,7 +97,7 @@ public final class Gate: RequestResponder {
         }
         let context = AuditTrail.Context(
             campaign: check.campaign, number: number, numberError: numberError, requestID: id, peer: peer, at: at,
-            dryRun: check.at != nil, snapshot: state.lists?.id ?? "none", listsAsOf: listsAsOf(decision))
+            dryRun: check.at != nil, snapshot: state.lists?.id ?? "none", listsAsOf: state.listsAsOf)
         var extra: [Fact] = []
         do {
             let seq = try audit.record(decision, context)
@@ -128,11 +128,6 @@ public final class Gate: RequestResponder {
         facts.attempts = recorded.attempts
         facts.refusals = recorded.refusals
         return state.policy.decide(number: number, campaignID: check.campaign, channel: check.channel, facts: facts, at: at)
-    }
-
-    /// The as-of dates the decision relied on, for the journal.
-    private func listsAsOf(_ decision: Decision) -> String {
-        decision.facts.filter { $0.key.hasSuffix("asof") }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 
     private func record(

@@ -105,22 +105,18 @@ public actor Reloader: Service {
 
     /// Polls the files for changes and listens for SIGHUP until shutdown.
     public func run() async throws {
-        let interval = store.current.configuration.daemon.reloadPollSeconds
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        await withTaskGroup(of: Void.self) { group in
+        await withDiscardingTaskGroup { group in
             group.addTask {
-                for await _ in hangups { await self.reload(trigger: "signal") }
+                for await _ in hangups.cancelOnGracefulShutdown() { await self.reload(trigger: "signal") }
             }
             group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(interval))
-                    await self.reloadIfChanged()
+                while !Task.isCancelledOrShuttingDown {
+                    let seconds = await self.interval
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds > 0 ? seconds : 1)) }
+                    if !Task.isCancelledOrShuttingDown { await self.reloadIfChanged() }
                 }
             }
-            await withGracefulShutdownHandler {
-                try? await gracefulShutdown()
-            } onGracefulShutdown: {}
-            group.cancelAll()
         }
     }
 

@@ -11,12 +11,17 @@ public struct ServingState: Sendable {
     public let lists: Snapshot?
     /// Why the lists could not be loaded, when they could not.
     public let listsProblem: String?
+    /// The as-of date of each kind of list in force (`bloctel_cleared_asof=2026-11-02 ...`),
+    /// written with every decision so an auditor sees how fresh the lists were.
+    public let listsAsOf: String
 
     public init(configuration: Configuration, lists: Snapshot?, listsProblem: String?) {
         self.configuration = configuration
         self.policy = Policy(settings: configuration.policy, campaigns: configuration.campaigns)
         self.lists = lists
         self.listsProblem = listsProblem
+        self.listsAsOf = (lists?.statisticsFacts ?? []).filter { $0.key.hasSuffix("asof") }
+            .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 }
 

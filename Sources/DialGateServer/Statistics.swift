@@ -24,7 +24,11 @@ public final class Statistics: Sendable {
     public func countError() { errors.add(1, ordering: .relaxed) }
     public func countLedgerWrite() { ledgerWrites.add(1, ordering: .relaxed) }
     public func countReload(succeeded: Bool) {
-        (succeeded ? reloadsOK : reloadsFailed).add(1, ordering: .relaxed)
+        if succeeded {
+            reloadsOK.add(1, ordering: .relaxed)
+        } else {
+            reloadsFailed.add(1, ordering: .relaxed)
+        }
     }
 
     public var decisions: Int { allowed.load(ordering: .relaxed) + denied.load(ordering: .relaxed) }

@@ -24,7 +24,8 @@ public struct StatusReporter: Service {
         var lastCount = statistics.decisions
         var lastTime = ContinuousClock.now
         while !Task.isCancelledOrShuttingDown {
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+            if Task.isCancelledOrShuttingDown { return }
             let now = ContinuousClock.now
             let count = statistics.decisions
             let elapsed = Double((now - lastTime).components.seconds) + Double((now - lastTime).components.attoseconds) / 1e18

@@ -17,7 +17,7 @@ public struct WatchdogService: Service {
         guard let interval = notifier.recommendedPingInterval else { return }
         let loops = Array(group.makeIterator())
         while !Task.isCancelledOrShuttingDown {
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             let checks = loops.map { $0.submit {} }
             guard (try? await EventLoopFuture.andAllSucceed(checks, on: loops[0]).get()) != nil else { continue }
             _ = try? notifier.watchdog()

@@ -62,9 +62,10 @@ struct DaemonBenchmark: ParsableCommand {
     /// Each connection sends `depth` requests, reads their answers, and repeats; a request's
     /// latency runs from its batch's send to its answer's arrival.
     private func measure(_ daemon: BenchDaemon, request: String, connections: Int, depth: Int, perConnection: Int) throws -> Result {
-        let clients = try (0..<connections).map { _ in try LineClient(path: daemon.socket) }
+        // Each connection is used by exactly one of the concurrentPerform iterations.
+        nonisolated(unsafe) let clients = try (0..<connections).map { _ in try LineClient(path: daemon.socket) }
         let batch = String(repeating: request + "\n", count: depth)
-        let latencies = UnsafeMutableBufferPointer<Double>.allocate(capacity: connections * perConnection)
+        nonisolated(unsafe) let latencies = UnsafeMutableBufferPointer<Double>.allocate(capacity: connections * perConnection)
         defer { latencies.deallocate() }
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: connections) { c in
