@@ -38,7 +38,6 @@ func fictionNumbers(_ count: Int, from first: Int = 0) -> [String] {
 
 func number(_ text: String) -> PhoneNumber { try! PhoneNumber(parsing: text) }
 
-func day(_ text: String) -> CalendarDay { CalendarDay(iso: text)! }
 
 @Suite("Snapshots and the list directory")
 struct SnapshotTests {

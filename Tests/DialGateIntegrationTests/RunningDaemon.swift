@@ -9,7 +9,10 @@ import Glibc
 /// A real `dialgated` process on a real Unix socket, in a scratch directory of its own, with
 /// a copy of the example lists (or lists a test writes) and a configuration made from the
 /// example one. Tests talk to it as a softswitch would and read what it wrote to the journal.
-final class RunningDaemon {
+///
+/// `@unchecked Sendable`: client threads only read its paths and the process id; starting and
+/// stopping happen on the test's own thread.
+final class RunningDaemon: @unchecked Sendable {
     let directory: String
     let socketPath: String
     let configPath: String
@@ -79,7 +82,7 @@ final class RunningDaemon {
         env.removeValue(forKey: "LISTEN_PID")
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         let log = FileHandle(forWritingAtPath: stderrPath)!
         log.seekToEndOfFile()
         process.standardError = log
