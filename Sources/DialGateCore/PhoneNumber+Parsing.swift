@@ -234,6 +234,7 @@ extension PhoneNumber {
             return .key(value)
         }
         let nationalDigits = digits - codeLength
+        guard nationalDigits > 0 else { return .rejected(.tooFewDigits(writtenDigits), digitIndex: nil) }
         let national = NumberingPlan.suffix(value, length: nationalDigits)
         if NumberingPlan.prefix(national, digits: nationalDigits, length: 1) == 0 {
             // Blame the zero as written: after the code, and after a removed "(0)".

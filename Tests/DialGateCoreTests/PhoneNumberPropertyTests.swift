@@ -72,6 +72,13 @@ private let randomTexts = Gen.int(in: 0..<alphabet.count).array(of: 0...20).map 
     String(indices.map { alphabet[$0] })
 }
 
+/// Short texts of the characters whose meaning depends on place (`+`, `0`, `(0)`, country
+/// codes), where the digit arithmetic has its edge cases.
+private let prefixAlphabet: [Character] = Array("+0()369 +0()2")
+private let prefixTexts = Gen.int(in: 0..<prefixAlphabet.count).array(of: 0...14).map { indices in
+    String(indices.map { prefixAlphabet[$0] })
+}
+
 private func parse(_ text: String) -> Result<PhoneNumber, PhoneNumberError> {
     Result { () throws(PhoneNumberError) in try PhoneNumber(parsing: text) }
 }
@@ -121,24 +128,35 @@ struct PhoneNumberPropertyTests {
     func acceptedIsE164() async {
         var accepted = 0
         await propertyCheck(count: 2000, input: randomTexts) { text in
-            switch parse(text) {
-            case .success(let number):
-                accepted += 1
-                #expect(isE164(number.description), "\(text.debugDescription) gave \(number)")
-                #expect(PhoneNumber(key: number.key) == number)
-            case .failure(let error):
-                guard let position = error.position else { return }
-                let characters = Array(text)
-                #expect((1...characters.count).contains(position), "\(error) in \(text.debugDescription)")
-                switch error.problem {
-                case .invalidCharacter(let blamed), .nonASCIIDigit(let blamed):
-                    #expect(characters[position - 1] == blamed, "\(error) in \(text.debugDescription)")
-                default:
-                    #expect(characters[position - 1].isNumber, "\(error) in \(text.debugDescription)")
-                }
-            }
+            if checkAcceptedOrLocated(text) { accepted += 1 }
         }
-        // The alphabet makes some texts valid, so the property above was exercised.
+        await propertyCheck(count: 2000, input: prefixTexts) { text in
+            if checkAcceptedOrLocated(text) { accepted += 1 }
+        }
+        // The alphabets make some texts valid, so the property was exercised on accepted ones.
         #expect(accepted > 0)
+    }
+}
+
+/// Checks one text: accepted as a valid E.164 number, or refused with a position inside it
+/// that points at the blamed character. Returns whether it was accepted.
+private func checkAcceptedOrLocated(_ text: String) -> Bool {
+    switch parse(text) {
+    case .success(let number):
+        #expect(isE164(number.description), "\(text.debugDescription) gave \(number)")
+        #expect(PhoneNumber(key: number.key) == number)
+        return true
+    case .failure(let error):
+        guard let position = error.position else { return false }
+        let characters = Array(text)
+        #expect((1...characters.count).contains(position), "\(error) in \(text.debugDescription)")
+        guard (1...characters.count).contains(position) else { return false }
+        switch error.problem {
+        case .invalidCharacter(let blamed), .nonASCIIDigit(let blamed):
+            #expect(characters[position - 1] == blamed, "\(error) in \(text.debugDescription)")
+        default:
+            #expect(characters[position - 1].isNumber, "\(error) in \(text.debugDescription)")
+        }
+        return false
     }
 }
