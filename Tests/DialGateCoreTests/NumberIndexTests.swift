@@ -103,6 +103,25 @@ struct NumberIndexTests {
         expectSameMembership(keys, probes: neighbourhood(of: keys) + misses)
     }
 
+    @Test("a dense list, stored with smaller blocks, answers as a Set would")
+    func denseRange() {
+        var generator = SplitMix64(state: 11)
+        let base: UInt64 = 33_612_000_000
+        let keys = (0..<60_000).map { _ in base + UInt64.random(in: 0..<240_000, using: &generator) }
+        #expect(NumberIndex(keys: keys).lowBits < 16)
+        expectSameMembership(keys, probes: Array(base - 70_000...base + 310_000))
+    }
+
+    @Test("numbers bunched unevenly inside a block are found where their place cannot be guessed")
+    func unevenSpread() {
+        let base: UInt64 = 33_612_345_678 & ~0xFFFF
+        let bunches = [0..<40, 20_000..<20_003, 30_000..<30_001, 65_400..<65_536].flatMap { $0 }
+        let keys = bunches.map { base + UInt64($0) } + [base + 0x1_0000 + 5, base - 1]
+        expectSameMembership(keys, probes: Array(base - 10...base + 0x1_0010))
+        let full = (0..<UInt64(0x1_0000)).map { base + $0 }
+        expectSameMembership(full + [base + 0x3_0000], probes: Array(base - 10...base + 0x3_0010))
+    }
+
     @Test("a dense French list takes under 2.1 bytes a number, a quarter of a Set's 8-byte slots")
     func compact() {
         var generator = SplitMix64(state: 1)
