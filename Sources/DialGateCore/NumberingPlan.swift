@@ -9,12 +9,33 @@ enum NumberingPlan {
     /// A French national significant number has 9 digits after the trunk 0 or the country code.
     static let nationalSignificantDigits = 9
 
-    /// `10^i` for every digit count a `UInt64` can hold.
-    static let powersOfTen: [UInt64] = {
-        var powers: [UInt64] = [1]
-        for _ in 1...19 { powers.append(powers.last! * 10) }
-        return powers
-    }()
+    /// `10^exponent` for every digit count a `UInt64` can hold (0 to 19). A switch, not a
+    /// global array, so that the per-query path needs no lazy-initialisation check.
+    static func powerOfTen(_ exponent: Int) -> UInt64 {
+        switch exponent {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1_000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        case 8: 100_000_000
+        case 9: 1_000_000_000
+        case 10: 10_000_000_000
+        case 11: 100_000_000_000
+        case 12: 1_000_000_000_000
+        case 13: 10_000_000_000_000
+        case 14: 100_000_000_000_000
+        case 15: 1_000_000_000_000_000
+        case 16: 10_000_000_000_000_000
+        case 17: 100_000_000_000_000_000
+        case 18: 1_000_000_000_000_000_000
+        case 19: 10_000_000_000_000_000_000
+        default: preconditionFailure("10^\(exponent) does not fit a UInt64")
+        }
+    }
 
     /// The country code of the overseas department that a 9-digit French national significant
     /// number belongs to, from its first three digits (`692` → 262), or `nil` for metropolitan
@@ -47,17 +68,17 @@ enum NumberingPlan {
     /// How many decimal digits `value` has (1 for 0).
     static func digitCount(of value: UInt64) -> Int {
         var count = 1
-        while count < 20 && value >= powersOfTen[count] { count += 1 }
+        while count < 20 && value >= powerOfTen(count) { count += 1 }
         return count
     }
 
     /// The first `length` digits of a `digits`-digit number written with leading zeros.
     static func prefix(_ value: UInt64, digits: Int, length: Int) -> UInt64 {
-        value / powersOfTen[digits - length]
+        value / powerOfTen(digits - length)
     }
 
     /// The last `length` digits of a number.
     static func suffix(_ value: UInt64, length: Int) -> UInt64 {
-        value % powersOfTen[length]
+        value % powerOfTen(length)
     }
 }

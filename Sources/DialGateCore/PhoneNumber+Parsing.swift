@@ -221,7 +221,7 @@ extension PhoneNumber {
             // "(0)" is the trunk prefix shown for national callers; only right after the code.
             guard mark - startIndex == codeLength else { return .rejected(.misplacedTrunkZero, digitIndex: mark) }
             let rest = digits - codeLength - 1
-            value = NumberingPlan.prefix(value, digits: digits, length: codeLength) * NumberingPlan.powersOfTen[rest]
+            value = NumberingPlan.prefix(value, digits: digits, length: codeLength) * NumberingPlan.powerOfTen(rest)
                 + NumberingPlan.suffix(value, length: rest)
             digits -= 1
         }
