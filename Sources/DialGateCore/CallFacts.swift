@@ -6,10 +6,16 @@ public struct CallFacts: Hashable, Sendable {
     /// The number is on the company's own do-not-call list (right to object), with where that
     /// came from (`list:<file>` or `ledger`).
     public var internalOptOut: String?
-    /// As-of date of the newest Bloctel check that found the number registered.
-    public var bloctelRegisteredAsOf: CalendarDay?
-    /// As-of date of the newest Bloctel check that cleared the number.
-    public var bloctelClearedAsOf: CalendarDay?
+    /// As-of dates of every Bloctel check that found the number registered, newest first.
+    /// All of them, not just the newest: a replay of a past call must use the checks that
+    /// existed on that day.
+    public var bloctelRegistrations: [CalendarDay]
+    /// As-of dates of every Bloctel check that cleared the number, newest first.
+    public var bloctelClearances: [CalendarDay]
+    /// The newest check that found the number registered.
+    public var bloctelRegisteredAsOf: CalendarDay? { bloctelRegistrations.max() }
+    /// The newest check that cleared the number.
+    public var bloctelClearedAsOf: CalendarDay? { bloctelClearances.max() }
     /// As-of date of an operator's anti-prospection list that holds the number.
     public var operatorOptOutAsOf: CalendarDay?
     public var consents: [ConsentRecord]
@@ -26,6 +32,8 @@ public struct CallFacts: Hashable, Sendable {
         internalOptOut: String? = nil,
         bloctelRegisteredAsOf: CalendarDay? = nil,
         bloctelClearedAsOf: CalendarDay? = nil,
+        bloctelRegistrations: [CalendarDay] = [],
+        bloctelClearances: [CalendarDay] = [],
         operatorOptOutAsOf: CalendarDay? = nil,
         consents: [ConsentRecord] = [],
         contracts: [ContractRecord] = [],
@@ -34,8 +42,8 @@ public struct CallFacts: Hashable, Sendable {
         refusals: [Date] = []
     ) {
         self.internalOptOut = internalOptOut
-        self.bloctelRegisteredAsOf = bloctelRegisteredAsOf
-        self.bloctelClearedAsOf = bloctelClearedAsOf
+        self.bloctelRegistrations = (bloctelRegistrations + [bloctelRegisteredAsOf].compactMap { $0 }).sorted(by: >)
+        self.bloctelClearances = (bloctelClearances + [bloctelClearedAsOf].compactMap { $0 }).sorted(by: >)
         self.operatorOptOutAsOf = operatorOptOutAsOf
         self.consents = consents
         self.contracts = contracts
@@ -81,6 +89,34 @@ public struct ConsentRecord: Hashable, Sendable {
     /// Given before `instant` and not revoked by then.
     public func isValid(at instant: Date) -> Bool {
         givenAt <= instant && (revokedAt.map { $0 > instant } ?? true)
+    }
+
+    /// This consent with a withdrawal applied, when the withdrawal covers it.
+    public func applying(_ revocation: ConsentRevocation) -> ConsentRecord {
+        guard revocation.revokes(self) else { return self }
+        var revoked = self
+        revoked.revokedAt = min(revokedAt ?? revocation.at, revocation.at)
+        return revoked
+    }
+}
+
+/// A withdrawal of consent. It covers the consents of its kind and scope (`*`: every scope)
+/// given at or before it, wherever they were recorded: in the ledger or in a consents list.
+/// A consent recorded later but given earlier (an import of old proofs) is revoked too:
+/// revoking too much is the safe direction.
+public struct ConsentRevocation: Hashable, Sendable {
+    public var kind: ConsentRecord.Kind
+    public var scope: String
+    public var at: Date
+
+    public init(kind: ConsentRecord.Kind, scope: String, at: Date) {
+        self.kind = kind
+        self.scope = scope
+        self.at = at
+    }
+
+    public func revokes(_ consent: ConsentRecord) -> Bool {
+        consent.kind == kind && (scope == "*" || scope == consent.scope) && consent.givenAt <= at
     }
 }
 

@@ -26,18 +26,6 @@ enum FactText {
         }
     }
 
-    /// A free text from configuration or lists made fit for a fact value: no spaces (they
-    /// separate facts on the wire), so each becomes `-`. Returns the text itself when clean.
-    static func value(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else { return text }
-        return String(text.map { $0 == " " || $0 == "\t" ? "-" : $0 })
-    }
-
-    /// Texts joined with `,`, each made fit for a fact value.
-    static func list(_ texts: some Sequence<String>) -> String {
-        value(texts.joined(separator: ","))
-    }
-
     private static func write(_ day: CalendarDay, into buffer: UnsafeMutableBufferPointer<UInt8>) {
         digits(day.year, width: 4, into: buffer, at: 0)
         buffer[4] = UInt8(ascii: "-")

@@ -47,7 +47,7 @@ public struct Policy: Sendable {
                 campaign.offers.contains($0.category) && $0.channels.contains(campaign.channel)
             }
             entries[campaign.id] = Entry(
-                campaign: campaign, sortedOffers: offers, offersText: FactText.list(offers), sectorBans: bans)
+                campaign: campaign, sortedOffers: offers, offersText: offers.joined(separator: ","), sectorBans: bans)
         }
         self.campaigns = entries
         self.slotsText = settings.callingSlots.map { Self.clock($0.lowerBound) + "-" + Self.clock($0.upperBound) }
@@ -73,7 +73,7 @@ public struct Policy: Sendable {
             facts.append(Fact("digits", String(count)))
         case .notDialable(let why):
             facts.append(Fact("error", "not-dialable"))
-            facts.append(Fact("detail", FactText.value(why)))
+            facts.append(Fact("detail", why))
         }
         if let position = error.position { facts.append(Fact("position", String(position))) }
         return Decision(.invalidNumber, rule: Rule.numbering, facts: facts)
@@ -92,7 +92,7 @@ public struct Policy: Sendable {
         at instant: Date
     ) -> Decision {
         guard let entry = campaigns[campaignID] else {
-            let facts = [Fact("campaign", FactText.value(campaignID))]
+            let facts = [Fact("campaign", campaignID)]
             return Decision(.unknownCampaign, rule: Rule.configuration, facts: facts)
         }
         let campaign = entry.campaign
@@ -163,7 +163,7 @@ public struct Policy: Sendable {
         -> Decision?
     {
         if let source = known.internalOptOut {
-            draft.add("optout_source", FactText.value(source))
+            draft.add("optout_source", source)
             return draft.finish(.internalOptout, Rule.rightToObject)
         }
         for ban in entry.sectorBans where ban.isInForce(on: day, channel: entry.campaign.channel) {
@@ -171,10 +171,10 @@ public struct Policy: Sendable {
                 $0.isInProgress(on: day) && $0.subjects.contains(ban.category)
             }
             if coveringContract {
-                draft.add("sector_ban_lifted_by_contract", FactText.value(ban.category))
+                draft.add("sector_ban_lifted_by_contract", ban.category)
                 continue
             }
-            draft.add("banned_category", FactText.value(ban.category))
+            draft.add("banned_category", ban.category)
             if let since = ban.since { draft.add("ban_since", FactText.day(since)) }
             return draft.finish(.sectorBan, ban.rule)
         }
@@ -189,11 +189,11 @@ public struct Policy: Sendable {
             return draft.finish(.b2bUnknownActivity, Rule.businessCoherence)
         }
         draft.add("offers", entry.offersText)
-        draft.add("activities", FactText.list(activities))
+        draft.add("activities", activities.joined(separator: ","))
         for offer in entry.sortedOffers {
             for activity in activities where isCoherent(activity: activity, offer: offer) {
-                draft.add("coherent_offer", FactText.value(offer))
-                draft.add("coherent_activity", FactText.value(activity))
+                draft.add("coherent_offer", offer)
+                draft.add("coherent_activity", activity)
                 return draft.finish(.b2bCoherent, Rule.businessCoherence)
             }
         }
@@ -235,7 +235,7 @@ public struct Policy: Sendable {
             $0.isInProgress(on: day) && !$0.subjects.isDisjoint(with: campaign.offers)
         }) {
             let subjects = entry.sortedOffers.lazy.filter { contract.subjects.contains($0) }
-            draft.add("contract_subjects", FactText.list(subjects))
+            draft.add("contract_subjects", subjects.joined(separator: ","))
             draft.add("contract_ends", contract.ends.map(FactText.day) ?? "open")
             return (.contract, Rule.contract)
         }
@@ -266,8 +266,8 @@ public struct Policy: Sendable {
             })
         {
             draft.add("consent_kind", ConsentRecord.Kind.callback.rawValue)
-            draft.add("consent_scope", FactText.value(callback.scope))
-            draft.add("consent_proof", FactText.value(callback.proof))
+            draft.add("consent_scope", callback.scope)
+            draft.add("consent_proof", callback.proof)
             draft.assume("callback-exception")
             return (.callbackRequest, Rule.callback)
         }
@@ -281,8 +281,10 @@ public struct Policy: Sendable {
     private func optOutBasis(day: CalendarDay, known: CallFacts, _ draft: inout Draft)
         -> (reason: Reason, rule: String)
     {
-        let cleared = known.bloctelClearedAsOf
-        if let registered = known.bloctelRegisteredAsOf {
+        // Only checks that existed on the call's day count (replays of past calls).
+        let registered = known.bloctelRegistrations.filter { $0 <= day }.max()
+        let cleared = known.bloctelClearances.filter { $0 <= day }.max()
+        if let registered {
             draft.add("bloctel_registered_asof", FactText.day(registered))
             // Only a fresh check newer than the registration shows the consumer left Bloctel;
             // a registration as new as the clearance wins.
@@ -297,7 +299,7 @@ public struct Policy: Sendable {
             return (.operatorList, Rule.operatorList)
         }
         guard let cleared else {
-            draft.add("clearance", "missing")
+            draft.add("clearance", known.bloctelClearances.isEmpty ? "missing" : "after-call-day")
             return (.bloctelUnverified, Rule.bloctelFreshness)
         }
         let age = cleared.days(to: day)
@@ -327,8 +329,8 @@ public struct Policy: Sendable {
                 continue
             }
             if consent.isValid(at: instant) {
-                draft.add("consent_scope", FactText.value(consent.scope))
-                draft.add("consent_proof", FactText.value(consent.proof))
+                draft.add("consent_scope", consent.scope)
+                draft.add("consent_proof", consent.proof)
                 return (.consent, Rule.consent)
             }
             // A revocation is the strongest thing to report; then a consent not yet given.
@@ -402,8 +404,8 @@ public struct Policy: Sendable {
             lifted = true
         }
         if lifted, let offHours {
-            draft.add("off_hours_consent_scope", FactText.value(offHours.scope))
-            draft.add("off_hours_consent_proof", FactText.value(offHours.proof))
+            draft.add("off_hours_consent_scope", offHours.scope)
+            draft.add("off_hours_consent_proof", offHours.proof)
         }
         return nil
     }

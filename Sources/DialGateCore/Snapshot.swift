@@ -97,8 +97,8 @@ public final class Snapshot: Sendable {
         let key = number.key
         return CallFacts(
             internalOptOut: internalOptOut.first { $0.index.contains(key) }.map { "list:\($0.file)" },
-            bloctelRegisteredAsOf: bloctelRegistered.first { $0.index.contains(key) }?.asOf,
-            bloctelClearedAsOf: bloctelCleared.first { $0.index.contains(key) }?.asOf,
+            bloctelRegistrations: bloctelRegistered.filter { $0.index.contains(key) }.map(\.asOf),
+            bloctelClearances: bloctelCleared.filter { $0.index.contains(key) }.map(\.asOf),
             operatorOptOutAsOf: operatorOptOut.first { $0.index.contains(key) }?.asOf,
             consents: consents[key] ?? [],
             contracts: contracts[key] ?? [],

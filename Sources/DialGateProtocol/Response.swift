@@ -17,10 +17,14 @@ public struct Response: Sendable, Equatable {
     /// The line, with its LF terminator.
     public var line: String {
         var out = words.joined(separator: " ")
-        for field in fields {
-            out += " \(field.key)=\(LineTokenizer.quote(field.value))"
-        }
+        if !fields.isEmpty { out += " " + Self.fieldText(fields) }
         return out + "\n"
+    }
+
+    /// `key=value` pairs as the wire writes them, values quoted when they need it; the journal
+    /// uses the same form for a decision's facts.
+    public static func fieldText(_ fields: [Fact]) -> String {
+        fields.map { "\($0.key)=\(LineTokenizer.quote($0.value))" }.joined(separator: " ")
     }
 
     /// `ALLOW|DENY <reason> [id=] rule= regime= ...facts`.

@@ -67,7 +67,7 @@ public final class AuditTrail: Sendable {
             entry.append("DIALGATE_SNAPSHOT", context.snapshot)
             entry.append("DIALGATE_LISTS_ASOF", context.listsAsOf)
             if !decision.facts.isEmpty {
-                entry.append("DIALGATE_FACTS", decision.facts.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+                entry.append("DIALGATE_FACTS", Response.fieldText(decision.facts))
             }
             if let id = context.requestID { entry.append("DIALGATE_REQUEST_ID", id) }
             if let peer = context.peer {

@@ -124,6 +124,11 @@ public final class Gate: RequestResponder {
         if facts.internalOptOut == nil, let since = recorded.internalOptOut {
             facts.internalOptOut = "ledger:\(recorded.internalOptOutSource ?? "dialer")@\(ISOInstant.format(since))"
         }
+        if !recorded.revocations.isEmpty {
+            facts.consents = facts.consents.map { consent in
+                recorded.revocations.reduce(consent) { $0.applying($1) }
+            }
+        }
         facts.consents += recorded.consents
         facts.attempts = recorded.attempts
         facts.refusals = recorded.refusals

@@ -128,9 +128,9 @@ public final class GateServer: Service, Sendable {
             _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
         }
         guard admitted else {
-            var buffer = channel.allocator.buffer(capacity: 64)
-            buffer.writeString("ERR overload message=\"too many connections\"\n")
-            return channel.writeAndFlush(buffer).flatMap { channel.close() }
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(RefusingHandler())
+            }
         }
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))

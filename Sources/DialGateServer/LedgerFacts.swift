@@ -11,6 +11,8 @@ public struct LedgerFacts: Hashable, Sendable {
     public var internalOptOutSource: String?
     /// Consents in the order they were recorded, with every revocation applied to `revokedAt`.
     public var consents: [ConsentRecord]
+    /// Withdrawals recorded at runtime; the gate applies them to the consents of the lists too.
+    public var revocations: [ConsentRevocation]
     /// Call attempts to the number, any campaign, oldest first.
     public var attempts: [Date]
     /// Refusals during a call, any campaign, oldest first.
@@ -21,12 +23,14 @@ public struct LedgerFacts: Hashable, Sendable {
         internalOptOut: Date? = nil,
         internalOptOutSource: String? = nil,
         consents: [ConsentRecord] = [],
+        revocations: [ConsentRevocation] = [],
         attempts: [Date] = [],
         refusals: [Date] = []
     ) {
         self.internalOptOut = internalOptOut
         self.internalOptOutSource = internalOptOutSource
         self.consents = consents
+        self.revocations = revocations
         self.attempts = attempts
         self.refusals = refusals
     }

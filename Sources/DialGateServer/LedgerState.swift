@@ -6,22 +6,10 @@ import Foundation
 /// Built by applying records in file order, both at open and after each durable append, so
 /// that memory always equals what a replay of the file would rebuild.
 struct LedgerState: Sendable {
-    /// A withdrawal of consent, kept so that a consent recorded later but given before it
-    /// (an import of old proofs) is revoked too: revoking too much is the safe direction.
-    struct Revocation: Hashable, Sendable {
-        var kind: ConsentRecord.Kind
-        var scope: String
-        var at: Date
-
-        func revokes(_ consent: ConsentRecord) -> Bool {
-            consent.kind == kind && (scope == "*" || scope == consent.scope) && consent.givenAt <= at
-        }
-    }
-
     struct Entry: Sendable {
         var optOut: (at: Date, source: String)?
         var consents: [ConsentRecord] = []
-        var revocations: [Revocation] = []
+        var revocations: [ConsentRevocation] = []
         var attempts: [Date] = []
         var refusals: [Date] = []
     }
@@ -42,16 +30,12 @@ struct LedgerState: Sendable {
                 counts.optOuts += 1
             }
         case .consent(_, var consent):
-            for revocation in entry.revocations where revocation.revokes(consent) {
-                consent.revokedAt = min(consent.revokedAt ?? revocation.at, revocation.at)
-            }
+            for revocation in entry.revocations { consent = consent.applying(revocation) }
             entry.consents.append(consent)
             counts.consents += 1
         case .consentRevoked(_, let scope, let kind, let at):
-            let revocation = Revocation(kind: kind, scope: scope, at: at)
-            for index in entry.consents.indices where revocation.revokes(entry.consents[index]) {
-                entry.consents[index].revokedAt = min(entry.consents[index].revokedAt ?? at, at)
-            }
+            let revocation = ConsentRevocation(kind: kind, scope: scope, at: at)
+            entry.consents = entry.consents.map { $0.applying(revocation) }
             entry.revocations.append(revocation)
             counts.consentRevocations += 1
         case .attempt(_, _, let at):
@@ -71,6 +55,7 @@ struct LedgerState: Sendable {
             internalOptOut: entry.optOut?.at,
             internalOptOutSource: entry.optOut?.source,
             consents: entry.consents,
+            revocations: entry.revocations,
             attempts: entry.attempts,
             refusals: entry.refusals
         )

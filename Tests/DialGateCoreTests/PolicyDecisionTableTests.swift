@@ -183,6 +183,18 @@ let bloctelRows: [Row] = [
         name: "R223-6: a clearance dated after the call proves nothing for it", facts: CallFacts(bloctelClearedAsOf: day("2026-08-05")),
         instant: at("2026-08-03 11:00"), reason: .bloctelUnverified, shows: ["clearance": "after-call-day"]),
     Row(
+        name: "R223-6: a replay uses the checks that existed on the call's day: cleared in July, registered in November",
+        facts: CallFacts(bloctelRegistrations: [day("2026-11-02")], bloctelClearances: [day("2026-07-20")]),
+        instant: at("2026-08-03 11:00"), reason: .bloctelClear, shows: ["clearance_asof": "2026-07-20"]),
+    Row(
+        name: "L223-1: a replay uses the checks that existed on the call's day: registered in July, cleared in November",
+        facts: CallFacts(bloctelRegistrations: [day("2026-07-20")], bloctelClearances: [day("2026-11-02")]),
+        instant: at("2026-08-03 11:00"), reason: .bloctel, shows: ["bloctel_registered_asof": "2026-07-20"]),
+    Row(
+        name: "R223-6: of several clearances, the newest one before the call counts",
+        facts: CallFacts(bloctelClearances: [day("2026-08-05"), day("2026-07-20"), day("2026-06-01")]),
+        instant: at("2026-08-03 11:00"), reason: .bloctelClear, shows: ["clearance_asof": "2026-07-20"]),
+    Row(
         name: "Operator anti-prospection list (opt-out list): denied even with a fresh clearance",
         facts: CallFacts(bloctelClearedAsOf: day("2026-07-20"), operatorOptOutAsOf: day("2026-05-01")),
         instant: at("2026-08-03 11:00"), reason: .operatorList, rule: "unconfirmed", shows: ["operator_list_asof": "2026-05-01"]),
@@ -242,7 +254,7 @@ let internalOptOutRows: [Row] = [
     Row(
         name: "RGPD art. 21: internal opt-out beats a contract in progress",
         facts: CallFacts(internalOptOut: "list:dnc 2026.csv", contracts: [telecomContract]), instant: at("2026-11-30 11:00"),
-        reason: .internalOptout, shows: ["optout_source": "list:dnc-2026.csv"]),
+        reason: .internalOptout, shows: ["optout_source": "list:dnc 2026.csv"]),
     Row(
         name: "RGPD art. 21: internal opt-out in the opt-out regime beats a fresh clearance",
         facts: allowedFacts("2026-08-01") { $0.internalOptOut = "ledger" }, instant: at("2026-08-03 11:00"),
@@ -746,13 +758,12 @@ func invalidNumber() {
             #expect(decision.reason == .invalidNumber)
             #expect(decision.verdict == .deny)
             #expect(decision.facts.first == Fact("error", token))
-            #expect(decision.facts.allSatisfy { !$0.value.contains(" ") })
         }
     }
     #expect(Policy.invalidNumber(PhoneNumberError(.invalidCharacter("x"), at: 6)).facts.contains(Fact("position", "6")))
     #expect(
         Policy.invalidNumber(PhoneNumberError(.notDialable("no country code"))).facts == [
-            Fact("error", "not-dialable"), Fact("detail", "no-country-code"),
+            Fact("error", "not-dialable"), Fact("detail", "no country code"),
         ])
 }
 

@@ -124,6 +124,6 @@ func check(_ row: Row, sourceLocation: SourceLocation = #_sourceLocation) throws
         #expect(
             fact.key.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }, "key \(fact.key)",
             sourceLocation: sourceLocation)
-        #expect(!fact.value.isEmpty && !fact.value.contains(" "), "\(fact.key)=\(fact.value)", sourceLocation: sourceLocation)
+        #expect(!fact.value.isEmpty && !fact.value.contains(where: \.isNewline), "\(fact.key)=\(fact.value)", sourceLocation: sourceLocation)
     }
 }

@@ -9,85 +9,89 @@ import Glibc
 @Suite("Many clients at once")
 struct ConcurrencyTests {
     @Test("200 clients pipelining 100 CHECKs each get 20,000 correct answers, and the journal holds exactly 20,000 decisions with consecutive sequence numbers")
-    func pipelinedClientsAreAllAnsweredAndAudited() throws {
-        let daemon = try RunningDaemon(lists: TestLists.standard)
-        let run = try daemon.auditRun()
-        let clients = 200
-        let perClient = 100
-        let wrong = ManagedCounter()
-        let answered = ManagedCounter()
-        let errors = ManagedCounter()
-        DispatchQueue.concurrentPerform(iterations: clients) { client in
-            do {
-                let connection = try daemon.client()
-                var batch = ""
-                for i in 0..<perClient {
-                    let (number, _) = TestLists.expected[(client + i) % TestLists.expected.count]
-                    batch += "CHECK \(number) campaign=fibre-promo at=\(TestLists.monday) id=\(client)-\(i)\n"
+    func pipelinedClientsAreAllAnsweredAndAudited() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            let run = try daemon.auditRun()
+            let clients = 200
+            let perClient = 100
+            let wrong = ManagedCounter()
+            let answered = ManagedCounter()
+            let errors = ManagedCounter()
+            DispatchQueue.concurrentPerform(iterations: clients) { client in
+                do {
+                    let connection = try daemon.client()
+                    var batch = ""
+                    for i in 0..<perClient {
+                        let (number, _) = TestLists.expected[(client + i) % TestLists.expected.count]
+                        batch += "CHECK \(number) campaign=fibre-promo at=\(TestLists.monday) id=\(client)-\(i)\n"
+                    }
+                    try connection.send(batch)
+                    for i in 0..<perClient {
+                        guard let line = try connection.readLine() else { break }
+                        let (_, head) = TestLists.expected[(client + i) % TestLists.expected.count]
+                        answered.increment()
+                        if !line.hasPrefix(head + " id=\(client)-\(i) ") { wrong.increment() }
+                    }
+                } catch {
+                    errors.increment()
                 }
-                try connection.send(batch)
-                for i in 0..<perClient {
-                    guard let line = try connection.readLine() else { break }
-                    let (_, head) = TestLists.expected[(client + i) % TestLists.expected.count]
-                    answered.increment()
-                    if !line.hasPrefix(head + " id=\(client)-\(i) ") { wrong.increment() }
-                }
-            } catch {
-                errors.increment()
             }
-        }
-        #expect(errors.value == 0)
-        #expect(answered.value == clients * perClient)
-        #expect(wrong.value == 0)
+            #expect(errors.value == 0)
+            #expect(answered.value == clients * perClient)
+            #expect(wrong.value == 0)
 
-        let entries = try JournalQuery.entries(matching: "DIALGATE_RUN=\(run)", atLeast: clients * perClient)
-        let decisions = entries.filter { ($0["DIALGATE_VERDICT"] as? String) != nil }
-        #expect(decisions.count == clients * perClient)
-        let sequence = decisions.compactMap { ($0["DIALGATE_SEQ"] as? String).flatMap(Int.init) }.sorted()
-        #expect(sequence == Array(1...(clients * perClient)))
-        #expect(daemon.stop() == 0)
+            let entries = try JournalQuery.entries(matching: "DIALGATE_RUN=\(run)", atLeast: clients * perClient)
+            let decisions = entries.filter { ($0["DIALGATE_VERDICT"] as? String) != nil }
+            #expect(decisions.count == clients * perClient)
+            let sequence = decisions.compactMap { ($0["DIALGATE_SEQ"] as? String).flatMap(Int.init) }.sorted()
+            #expect(sequence == Array(1...(clients * perClient)))
+            #expect(daemon.stop() == 0)
+        }
     }
 
     @Test("a reload under load loses no query: every pipelined CHECK is answered correctly while the lists are reloaded")
-    func reloadUnderLoadLosesNoQuery() throws {
-        let daemon = try RunningDaemon(lists: TestLists.standard)
-        let clients = 32
-        let perClient = 200
-        let wrong = ManagedCounter()
-        let answered = ManagedCounter()
-        let reloads = ManagedCounter()
-        let done = ManagedCounter()
-        DispatchQueue.concurrentPerform(iterations: clients + 1) { client in
-            if client == clients {
-                // The reloader: RELOAD commands and SIGHUPs while the others query.
-                while done.value < clients {
-                    if let answer = try? daemon.ask("RELOAD"), answer.hasPrefix("OK") { reloads.increment() }
-                    kill(daemon.process.processIdentifier, SIGHUP)
-                    usleep(5_000)
+    func reloadUnderLoadLosesNoQuery() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            let clients = 32
+            let perClient = 200
+            let wrong = ManagedCounter()
+            let answered = ManagedCounter()
+            let reloads = ManagedCounter()
+            let done = ManagedCounter()
+            DispatchQueue.concurrentPerform(iterations: clients + 1) { client in
+                if client == clients {
+                    // The reloader: RELOAD commands and SIGHUPs while the others query.
+                    while done.value < clients {
+                        if let answer = try? daemon.ask("RELOAD"), answer.hasPrefix("OK") { reloads.increment() }
+                        kill(daemon.process.processIdentifier, SIGHUP)
+                        usleep(5_000)
+                    }
+                    return
                 }
-                return
+                defer { done.increment() }
+                guard let connection = try? daemon.client() else { return }
+                for round in 0..<(perClient / 20) {
+                    var batch = ""
+                    for i in 0..<20 {
+                        let (number, _) = TestLists.expected[(client + round + i) % TestLists.expected.count]
+                        batch += "CHECK \(number) campaign=fibre-promo at=\(TestLists.monday)\n"
+                    }
+                    try? connection.send(batch)
+                    for i in 0..<20 {
+                        guard let line = try? connection.readLine() else { return }
+                        answered.increment()
+                        let (_, head) = TestLists.expected[(client + round + i) % TestLists.expected.count]
+                        if !line.hasPrefix(head + " ") { wrong.increment() }
+                    }
+                }
             }
-            defer { done.increment() }
-            guard let connection = try? daemon.client() else { return }
-            for round in 0..<(perClient / 20) {
-                var batch = ""
-                for i in 0..<20 {
-                    let (number, _) = TestLists.expected[(client + round + i) % TestLists.expected.count]
-                    batch += "CHECK \(number) campaign=fibre-promo at=\(TestLists.monday)\n"
-                }
-                try? connection.send(batch)
-                for i in 0..<20 {
-                    guard let line = try? connection.readLine() else { return }
-                    answered.increment()
-                    let (_, head) = TestLists.expected[(client + round + i) % TestLists.expected.count]
-                    if !line.hasPrefix(head + " ") { wrong.increment() }
-                }
-            }
+            #expect(answered.value == clients * perClient)
+            #expect(wrong.value == 0)
+            #expect(reloads.value > 0)
+            #expect(daemon.stop() == 0)
         }
-        #expect(answered.value == clients * perClient)
-        #expect(wrong.value == 0)
-        #expect(reloads.value > 0)
-        #expect(daemon.stop() == 0)
     }
 }
 

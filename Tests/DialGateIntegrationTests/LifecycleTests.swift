@@ -9,123 +9,135 @@ import Glibc
 @Suite("systemd lifecycle")
 struct LifecycleTests {
     @Test("the notify protocol: READY with a STATUS, RELOADING with MONOTONIC_USEC then READY on SIGHUP, WATCHDOG pings, STOPPING on SIGTERM")
-    func notifyProtocol() throws {
-        let scratch = try RunningDaemon.makeScratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let notify = try NotifyListener(directory: scratch)
-        let daemon = try RunningDaemon(
-            lists: TestLists.standard, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
-        try notify.waitFor { $0.contains("READY=1") }
-        let status = try notify.waitFor { $0.hasPrefix("STATUS=") }
-        #expect(status.contains("numbers"))
-        try notify.waitFor { $0.contains("WATCHDOG=1") }
+    func notifyProtocol() async throws {
+        try await onOwnThread {
+            let scratch = try RunningDaemon.makeScratchDirectory()
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let notify = try NotifyListener(directory: scratch)
+            let daemon = try RunningDaemon(
+                lists: TestLists.standard, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+            try notify.waitFor { $0.contains("READY=1") }
+            let status = try notify.waitFor { $0.hasPrefix("STATUS=") }
+            #expect(status.contains("numbers"))
+            try notify.waitFor { $0.contains("WATCHDOG=1") }
 
-        kill(daemon.process.processIdentifier, SIGHUP)
-        let reloading = try notify.waitFor { $0.contains("RELOADING=1") }
-        let monotonic = reloading.split(separator: "\n").first { $0.hasPrefix("MONOTONIC_USEC=") }
-        #expect(monotonic.flatMap { UInt64($0.dropFirst("MONOTONIC_USEC=".count)) } != nil)
-        let readyAgain = notify.messages.filter { $0.contains("READY=1") }.count
-        try notify.waitFor { $0.contains("READY=1") && notify.messages.filter { $0.contains("READY=1") }.count > readyAgain }
+            kill(daemon.process.processIdentifier, SIGHUP)
+            let reloading = try notify.waitFor { $0.contains("RELOADING=1") }
+            let monotonic = reloading.split(separator: "\n").first { $0.hasPrefix("MONOTONIC_USEC=") }
+            #expect(monotonic.flatMap { UInt64($0.dropFirst("MONOTONIC_USEC=".count)) } != nil)
+            let readyAgain = notify.messages.filter { $0.contains("READY=1") }.count
+            try notify.waitFor { $0.contains("READY=1") && notify.messages.filter { $0.contains("READY=1") }.count > readyAgain }
 
-        #expect(daemon.stop() == 0)
-        try notify.waitFor { $0.contains("STOPPING=1") }
+            #expect(daemon.stop() == 0)
+            try notify.waitFor { $0.contains("STOPPING=1") }
+        }
     }
 
     @Test("SIGTERM with requests in flight: every request sent is answered, then the daemon exits 0")
-    func sigtermAnswersWhatIsInFlight() throws {
-        let daemon = try RunningDaemon(lists: TestLists.standard)
-        let connection = try daemon.client()
-        let count = 2000
-        var batch = ""
-        for i in 0..<count { batch += "CHECK \(TestLists.unknown) campaign=fibre-promo at=\(TestLists.monday) id=\(i)\n" }
-        try connection.send(batch)
-        kill(daemon.process.processIdentifier, SIGTERM)
-        var answered = 0
-        while let line = try connection.readLine() {
-            #expect(line.hasPrefix("DENY no-consent id=\(answered) "))
-            answered += 1
+    func sigtermAnswersWhatIsInFlight() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            let connection = try daemon.client()
+            let count = 2000
+            var batch = ""
+            for i in 0..<count { batch += "CHECK \(TestLists.unknown) campaign=fibre-promo at=\(TestLists.monday) id=\(i)\n" }
+            try connection.send(batch)
+            kill(daemon.process.processIdentifier, SIGTERM)
+            var answered = 0
+            while let line = try connection.readLine() {
+                #expect(line.hasPrefix("DENY no-consent id=\(answered) "))
+                answered += 1
+            }
+            #expect(answered == count)
+            daemon.process.waitUntilExit()
+            #expect(daemon.process.terminationStatus == 0)
         }
-        #expect(answered == count)
-        daemon.process.waitUntilExit()
-        #expect(daemon.process.terminationStatus == 0)
     }
 
     @Test("socket activation: started by systemd-socket-activate, the daemon serves the inherited socket")
-    func socketActivation() throws {
-        let probe = try RunningDaemon.makeScratchDirectory()
-        let activated = probe + "/activated.sock"
-        defer { try? FileManager.default.removeItem(atPath: probe) }
-        let daemon = try RunningDaemon(
-            lists: TestLists.standard, launcher: ["/usr/bin/systemd-socket-activate", "-l", activated],
-            waitForSocket: false)
-        let deadline = Date().addingTimeInterval(30)
-        var answer: String?
-        while Date() < deadline, answer == nil {
-            answer = try? LineClient(path: activated).ask("PING")
-            if answer == nil { usleep(50_000) }
+    func socketActivation() async throws {
+        try await onOwnThread {
+            let probe = try RunningDaemon.makeScratchDirectory()
+            let activated = probe + "/activated.sock"
+            defer { try? FileManager.default.removeItem(atPath: probe) }
+            let daemon = try RunningDaemon(
+                lists: TestLists.standard, launcher: ["/usr/bin/systemd-socket-activate", "-l", activated],
+                waitForSocket: false)
+            let deadline = Date().addingTimeInterval(30)
+            var answer: String?
+            while Date() < deadline, answer == nil {
+                answer = try? LineClient(path: activated).ask("PING")
+                if answer == nil { usleep(50_000) }
+            }
+            #expect(answer == "PONG")
+            // It did not bind its configured path: the socket came from systemd.
+            #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
+            daemon.stop()
         }
-        #expect(answer == "PONG")
-        // It did not bind its configured path: the socket came from systemd.
-        #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
-        daemon.stop()
     }
 
     @Test("a stale socket file left by a crash is replaced; a live daemon on the same path is not")
-    func staleSocketIsReplacedLiveOneIsNot() throws {
-        let daemon = try RunningDaemon(lists: TestLists.standard)
-        #expect(daemon.stop(signal: SIGKILL) != 0)
-        #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
-        try daemon.start()
-        try daemon.waitForSocket()
+    func staleSocketIsReplacedLiveOneIsNot() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            #expect(daemon.stop(signal: SIGKILL) != 0)
+            #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
+            try daemon.start()
+            try daemon.waitForSocket()
 
-        let second = Process()
-        second.executableURL = URL(fileURLWithPath: RunningDaemon.binary("dialgated"))
-        second.arguments = ["--config", daemon.configPath]
-        second.standardError = FileHandle.nullDevice
-        try second.run()
-        second.waitUntilExit()
-        #expect(second.terminationStatus != 0)
-        #expect(try daemon.ask("PING") == "PONG")
-        #expect(daemon.stop() == 0)
+            let second = Process()
+            second.executableURL = URL(fileURLWithPath: RunningDaemon.binary("dialgated"))
+            second.arguments = ["--config", daemon.configPath]
+            second.standardError = FileHandle.nullDevice
+            try second.run()
+            second.waitUntilExit()
+            #expect(second.terminationStatus != 0)
+            #expect(try daemon.ask("PING") == "PONG")
+            #expect(daemon.stop() == 0)
+        }
     }
 
     @Test("an acknowledged OPTOUT survives kill -9 (GDPR art. 21: the ledger fsyncs before OK)")
-    func acknowledgedOptOutSurvivesKill9() throws {
-        let daemon = try RunningDaemon(lists: TestLists.standard)
-        let connection = try daemon.client()
-        var acknowledged: [String] = []
-        for i in 0..<50 {
-            let number = "+3364444" + String(format: "%04d", i)
-            let answer = try connection.ask("OPTOUT \(number) source=call-centre")
-            #expect(answer.hasPrefix("OK "))
-            acknowledged.append(number)
+    func acknowledgedOptOutSurvivesKill9() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            let connection = try daemon.client()
+            var acknowledged: [String] = []
+            for i in 0..<50 {
+                let number = "+3364444" + String(format: "%04d", i)
+                let answer = try connection.ask("OPTOUT \(number) source=call-centre")
+                #expect(answer.hasPrefix("OK "))
+                acknowledged.append(number)
+            }
+            #expect(daemon.stop(signal: SIGKILL) != 0)
+            try daemon.start()
+            try daemon.waitForSocket()
+            let after = try daemon.client()
+            for number in acknowledged {
+                #expect(try after.ask("CHECK \(number) campaign=fibre-promo at=\(TestLists.monday)").hasPrefix("DENY internal-optout "))
+            }
+            daemon.stop()
         }
-        #expect(daemon.stop(signal: SIGKILL) != 0)
-        try daemon.start()
-        try daemon.waitForSocket()
-        let after = try daemon.client()
-        for number in acknowledged {
-            #expect(try after.ask("CHECK \(number) campaign=fibre-promo at=\(TestLists.monday)").hasPrefix("DENY internal-optout "))
-        }
-        daemon.stop()
     }
 
     @Test("dialgated --check-config names the line of a bad key and exits 78")
-    func checkConfigNamesTheLine() throws {
-        let daemon = try RunningDaemon(lists: TestLists.standard)
-        daemon.stop()
-        let bad = daemon.directory + "/bad.toml"
-        try "[daemon]\nsocket = \"/tmp/x.sock\"\nidle-timeout-seconds = \"soon\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: RunningDaemon.binary("dialgated"))
-        process.arguments = ["--config", bad, "--check-config"]
-        let pipe = Pipe()
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 78)
-        #expect(output.contains("idle-timeout-seconds"))
-        #expect(output.contains("3"))
+    func checkConfigNamesTheLine() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            daemon.stop()
+            let bad = daemon.directory + "/bad.toml"
+            try "[daemon]\nsocket = \"/tmp/x.sock\"\nidle-timeout-seconds = \"soon\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: RunningDaemon.binary("dialgated"))
+            process.arguments = ["--config", bad, "--check-config"]
+            let pipe = Pipe()
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 78)
+            #expect(output.contains("idle-timeout-seconds"))
+            #expect(output.contains("3"))
+        }
     }
 }

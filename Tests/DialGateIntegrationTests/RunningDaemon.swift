@@ -199,3 +199,15 @@ struct Failure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Runs blocking test code (sockets, processes, sleeps) on a thread of its own, so that it
+/// never holds one of the few threads Swift concurrency shares with the other tests.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            continuation.resume(with: Result { try body() })
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+}

@@ -33,7 +33,9 @@ struct LedgerCompactionTests {
         #expect(report.bytesAfter < report.bytesBefore)
 
         let expectedAlice = LedgerFacts(internalOptOut: day(-1000), internalOptOutSource: "old")
-        let expectedBob = LedgerFacts(consents: [consent], attempts: [day(80)], refusals: [day(50)])
+        let expectedBob = LedgerFacts(
+            consents: [consent], revocations: [ConsentRevocation(kind: .callback, scope: "x", at: day(-800))],
+            attempts: [day(80)], refusals: [day(50)])
         #expect(ledger.facts(for: alice) == expectedAlice)
         #expect(ledger.facts(for: bob) == expectedBob)
         #expect(ledger.stats.records == 5)
