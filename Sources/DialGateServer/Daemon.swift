@@ -58,7 +58,7 @@ public struct Daemon {
         let limits = ConnectionLimits(
             maxConnections: settings.maxConnections, maxLineBytes: settings.maxLineBytes,
             idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))
-        let server = GateServer(group: group, address: try listenAddress(), responder: gate, limits: limits, logger: logger)
+        let server = GateServer(group: group, address: try listenAddress(), responder: gate, limits: limits, statistics: statistics, logger: logger)
         try await server.bind()
 
         _ = try? notifier.ready()

@@ -50,6 +50,7 @@ public final class GateServer: Service, Sendable {
     private let responder: RequestResponder
     private let limits: ConnectionLimits
     private let logger: Logger
+    private let statistics: Statistics?
     private let state = Mutex(State())
 
     private struct State {
@@ -57,7 +58,11 @@ public final class GateServer: Service, Sendable {
         var connections: [ObjectIdentifier: Channel] = [:]
     }
 
-    public init(group: EventLoopGroup, address: ListenAddress, responder: RequestResponder, limits: ConnectionLimits, logger: Logger) {
+    public init(
+        group: EventLoopGroup, address: ListenAddress, responder: RequestResponder, limits: ConnectionLimits,
+        statistics: Statistics? = nil, logger: Logger
+    ) {
+        self.statistics = statistics
         self.group = group
         self.address = address
         self.responder = responder
@@ -124,7 +129,9 @@ public final class GateServer: Service, Sendable {
             state.connections[id] = channel
             return true
         }
+        if admitted { statistics?.countConnection(1) }
         channel.closeFuture.whenComplete { [weak self] _ in
+            if admitted { self?.statistics?.countConnection(-1) }
             _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
         }
         guard admitted else {

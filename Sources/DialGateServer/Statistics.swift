@@ -11,6 +11,7 @@ public final class Statistics: Sendable {
     private let ledgerWrites = Atomic<Int>(0)
     private let reloadsOK = Atomic<Int>(0)
     private let reloadsFailed = Atomic<Int>(0)
+    private let connections = Atomic<Int>(0)
 
     public init() {}
 
@@ -20,6 +21,9 @@ public final class Statistics: Sendable {
         case .deny: denied.add(1, ordering: .relaxed)
         }
     }
+
+    /// A client connection opened (+1) or closed (-1).
+    public func countConnection(_ change: Int) { connections.add(change, ordering: .relaxed) }
 
     public func countError() { errors.add(1, ordering: .relaxed) }
     public func countLedgerWrite() { ledgerWrites.add(1, ordering: .relaxed) }
@@ -38,6 +42,7 @@ public final class Statistics: Sendable {
         let uptime = ContinuousClock.now - startedAt
         return [
             Fact("uptime_s", String(uptime.components.seconds)),
+            Fact("connections", String(connections.load(ordering: .relaxed))),
             Fact("decisions", String(decisions)),
             Fact("allow", String(allowed.load(ordering: .relaxed))),
             Fact("deny", String(denied.load(ordering: .relaxed))),

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import DialGateCore
 import DialGateServer
 import Foundation
@@ -19,6 +22,7 @@ struct DialGated: AsyncParsableCommand {
     var checkConfig = false
 
     func run() async throws {
+        Self.unblockLifecycleSignals()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
@@ -42,5 +46,15 @@ struct DialGated: AsyncParsableCommand {
             logger.critical("dialgated cannot run: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// A process inherits its parent's signal mask. Started by a parent that blocks SIGTERM
+    /// or SIGHUP, the daemon would never stop or reload; systemd resets the mask, a shell or a
+    /// supervisor may not.
+    static func unblockLifecycleSignals() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 }

@@ -2,6 +2,10 @@ import DialGateClient
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite("Bad input gets a clear error and changes nothing")
 struct BadInputTests {
     @Test("an unknown command is an ERR and the connection stays usable")
@@ -82,6 +86,8 @@ struct BadInputTests {
             let daemon = try RunningDaemon(
                 configure: { RunningDaemon.setting($0, key: "max-connections", raw: "2") }, lists: TestLists.standard)
             let first = try daemon.client()
+            // Wait until the start-up probe's connection is gone, so exactly one is open.
+            while RunningDaemon.field("connections", in: try first.ask("STATS")) != "1" { usleep(10_000) }
             let second = try daemon.client()
             #expect(try first.ask("PING") == "PONG")
             #expect(try second.ask("PING") == "PONG")

@@ -65,7 +65,7 @@ struct ConcurrencyTests {
                     // The reloader: RELOAD commands and SIGHUPs while the others query.
                     while done.value < clients {
                         if let answer = try? daemon.ask("RELOAD"), answer.hasPrefix("OK") { reloads.increment() }
-                        kill(daemon.process.processIdentifier, SIGHUP)
+                        daemon.process.send(SIGHUP)
                         usleep(5_000)
                     }
                     return

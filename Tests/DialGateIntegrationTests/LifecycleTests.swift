@@ -21,7 +21,7 @@ struct LifecycleTests {
             #expect(status.contains("numbers"))
             try notify.waitFor { $0.contains("WATCHDOG=1") }
 
-            kill(daemon.process.processIdentifier, SIGHUP)
+            daemon.process.send(SIGHUP)
             let reloading = try notify.waitFor { $0.contains("RELOADING=1") }
             let monotonic = reloading.split(separator: "\n").first { $0.hasPrefix("MONOTONIC_USEC=") }
             #expect(monotonic.flatMap { UInt64($0.dropFirst("MONOTONIC_USEC=".count)) } != nil)
@@ -42,15 +42,15 @@ struct LifecycleTests {
             var batch = ""
             for i in 0..<count { batch += "CHECK \(TestLists.unknown) campaign=fibre-promo at=\(TestLists.monday) id=\(i)\n" }
             try connection.send(batch)
-            kill(daemon.process.processIdentifier, SIGTERM)
+            daemon.process.send(SIGTERM)
             var answered = 0
+            defer { if answered != count { print("daemon log:\n\(daemon.stderr)") } }
             while let line = try connection.readLine() {
                 #expect(line.hasPrefix("DENY no-consent id=\(answered) "))
                 answered += 1
             }
             #expect(answered == count)
-            daemon.process.waitUntilExit()
-            #expect(daemon.process.terminationStatus == 0)
+            #expect(daemon.process.wait() == 0)
         }
     }
 
@@ -85,13 +85,8 @@ struct LifecycleTests {
             try daemon.start()
             try daemon.waitForSocket()
 
-            let second = Process()
-            second.executableURL = URL(fileURLWithPath: RunningDaemon.binary("dialgated"))
-            second.arguments = ["--config", daemon.configPath]
-            second.standardError = FileHandle.nullDevice
-            try second.run()
-            second.waitUntilExit()
-            #expect(second.terminationStatus != 0)
+            let second = try ChildProcess.run([RunningDaemon.binary("dialgated"), "--config", daemon.configPath])
+            #expect(second.status != 0)
             #expect(try daemon.ask("PING") == "PONG")
             #expect(daemon.stop() == 0)
         }
@@ -127,15 +122,8 @@ struct LifecycleTests {
             daemon.stop()
             let bad = daemon.directory + "/bad.toml"
             try "[daemon]\nsocket = \"/tmp/x.sock\"\nidle-timeout-seconds = \"soon\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: RunningDaemon.binary("dialgated"))
-            process.arguments = ["--config", bad, "--check-config"]
-            let pipe = Pipe()
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 78)
+            let (status, output) = try ChildProcess.run([RunningDaemon.binary("dialgated"), "--config", bad, "--check-config"])
+            #expect(status == 78)
             #expect(output.contains("idle-timeout-seconds"))
             #expect(output.contains("3"))
         }

@@ -18,7 +18,7 @@ final class RunningDaemon: @unchecked Sendable {
     let configPath: String
     let listsPath: String
     let statePath: String
-    private(set) var process: Process
+    private(set) var process: ChildProcess!
     let stderrPath: String
 
     /// The package root, found from this file's path.
@@ -60,42 +60,24 @@ final class RunningDaemon: @unchecked Sendable {
         config = Self.setting(config, key: "state", value: statePath)
         config = Self.setting(config, key: "reload-poll-seconds", raw: "1")
         try configure(config).write(toFile: configPath, atomically: true, encoding: .utf8)
-        process = Process()
         try start(environment: environment, launcher: launcher)
         if waitForSocket { try self.waitForSocket() }
     }
 
     /// Starts (or restarts) the process on the same directory.
     func start(environment: [String: String] = [:], launcher: [String]? = nil) throws {
-        let process = Process()
         let command = [Self.binary("dialgated"), "--config", configPath]
-        if let launcher {
-            process.executableURL = URL(fileURLWithPath: launcher[0])
-            process.arguments = Array(launcher.dropFirst()) + command
-        } else {
-            process.executableURL = URL(fileURLWithPath: command[0])
-            process.arguments = Array(command.dropFirst())
-        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.removeValue(forKey: "LISTEN_FDS")
         env.removeValue(forKey: "LISTEN_PID")
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: stderrPath)!
-        log.seekToEndOfFile()
-        process.standardError = log
-        process.standardOutput = log
-        try process.run()
-        self.process = process
+        process = try ChildProcess((launcher ?? []) + command, environment: env, outputPath: stderrPath)
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.send(SIGKILL)
+        process.wait()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -105,7 +87,7 @@ final class RunningDaemon: @unchecked Sendable {
         while Date() < deadline {
             if let client = try? LineClient(path: socketPath), (try? client.ask("PING")) == "PONG" { return }
             if !process.isRunning {
-                throw Failure("dialgated exited with \(process.terminationStatus): \(stderr)")
+                throw Failure("dialgated exited with \(process.wait()): \(stderr)")
             }
             usleep(20_000)
         }
@@ -122,9 +104,8 @@ final class RunningDaemon: @unchecked Sendable {
     /// Sends a signal and waits for the process to exit; returns its exit status.
     @discardableResult
     func stop(signal: Int32 = SIGTERM) -> Int32 {
-        kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-        return process.terminationStatus
+        process.send(signal)
+        return process.wait()
     }
 
     /// The audit run id of this process, from STATS.
@@ -180,16 +161,8 @@ enum JournalQuery {
     }
 
     static func read(_ match: String) throws -> [[String: Any]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
-        process.arguments = ["-o", "json", "--no-pager", match]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+        let (_, output) = try ChildProcess.run(["/usr/bin/journalctl", "-o", "json", "--no-pager", match])
+        return output.split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
         }
     }
