@@ -15,7 +15,9 @@ public final class LineClient {
 
     /// Connects to the socket at `path`.
     public init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        // The descriptor is stored only once connected: a failed init must not leave it to
+        // `deinit`, which would close it a second time, by then perhaps another thread's.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -35,6 +37,7 @@ public final class LineClient {
             close(fd)
             throw Failure(description: "cannot connect to \(path): \(message)")
         }
+        self.fd = fd
     }
 
     deinit { close(fd) }

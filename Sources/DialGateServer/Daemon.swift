@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// first list load, socket (inherited from systemd or bound here), then READY=1 and the
 /// services (server, reloader, watchdog, status, ledger compaction) in one ServiceGroup that
 /// owns signals and graceful shutdown.
-public struct Daemon {
+public struct Daemon: Sendable {
     public let configurationPath: String
     public let configuration: Configuration
     private let logger: Logger
@@ -58,12 +58,16 @@ public struct Daemon {
         let limits = ConnectionLimits(
             maxConnections: settings.maxConnections, maxLineBytes: settings.maxLineBytes,
             idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))
-        let server = GateServer(group: group, address: try listenAddress(), responder: gate, limits: limits, statistics: statistics, logger: logger)
-        try await server.bind()
-
-        _ = try? notifier.ready()
-        _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: 0))
-        journal(AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)", priority: 6)
+        // The server binds inside the service group, whose signal handlers are then in place:
+        // a SIGTERM from the moment the socket answers is a graceful shutdown, never a kill.
+        let server = GateServer(
+            group: group, address: try listenAddress(), responder: gate, limits: limits, statistics: statistics,
+            logger: logger
+        ) {
+            _ = try? notifier.ready()
+            _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: 0))
+            journal(AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)", priority: 6)
+        }
 
         var services: [Service] = [
             StoppingNotice(notifier: notifier), server, reloader, WatchdogService(notifier: notifier, group: group),

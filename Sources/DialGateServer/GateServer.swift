@@ -51,6 +51,7 @@ public final class GateServer: Service, Sendable {
     private let limits: ConnectionLimits
     private let logger: Logger
     private let statistics: Statistics?
+    private let onListening: @Sendable () async -> Void
     private let state = Mutex(State())
 
     private struct State {
@@ -60,9 +61,10 @@ public final class GateServer: Service, Sendable {
 
     public init(
         group: EventLoopGroup, address: ListenAddress, responder: RequestResponder, limits: ConnectionLimits,
-        statistics: Statistics? = nil, logger: Logger
+        statistics: Statistics? = nil, logger: Logger, onListening: @escaping @Sendable () async -> Void = {}
     ) {
         self.statistics = statistics
+        self.onListening = onListening
         self.group = group
         self.address = address
         self.responder = responder
@@ -73,8 +75,8 @@ public final class GateServer: Service, Sendable {
     /// Open connections now.
     public var connectionCount: Int { state.withLock { $0.connections.count } }
 
-    /// Starts listening. Called before the daemon says READY=1, so that READY means serving.
-    public func bind() async throws {
+    /// Starts listening; `run` calls it, then `onListening` (where the daemon says READY=1).
+    func bind() async throws {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -95,7 +97,8 @@ public final class GateServer: Service, Sendable {
     }
 
     public func run() async throws {
-        if state.withLock({ $0.listener }) == nil { try await bind() }
+        try await bind()
+        await onListening()
         await withGracefulShutdownHandler {
             // Parks until shutdown; the listener's close future ends when it is closed.
             try? await self.state.withLock { $0.listener }?.closeFuture.get()
