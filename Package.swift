@@ -60,8 +60,7 @@ let package = Package(
         .executableTarget(
             name: "dialgate",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateSystemd", "DialGateClient",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -138,15 +138,21 @@ public struct Pseudonymizer: @unchecked Sendable {
         }.joined()
     }
 
+    /// Loads an existing key (for the `dialgate pseudonym` command and the daemon).
+    public static func loadKey(at path: String) throws -> SymmetricKey {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw AuditKeyError(description: "cannot read the audit key \(path)")
+        }
+        guard data.count == 32 else {
+            throw AuditKeyError(description: "\(path) holds \(data.count) bytes, expected 32: refusing to use it")
+        }
+        return SymmetricKey(data: data)
+    }
+
     /// Loads the key from `path`, creating it (32 random bytes, mode 0600, written and synced
     /// before it is used) on first start. Returns whether it was created.
     public static func loadOrCreateKey(at path: String) throws -> (key: SymmetricKey, created: Bool) {
-        if let data = FileManager.default.contents(atPath: path) {
-            guard data.count == 32 else {
-                throw AuditKeyError(description: "\(path) holds \(data.count) bytes, expected 32: refusing to use it")
-            }
-            return (SymmetricKey(data: data), false)
-        }
+        if FileManager.default.fileExists(atPath: path) { return (try loadKey(at: path), false) }
         let key = SymmetricKey(size: .bits256)
         let bytes = key.withUnsafeBytes { Array($0) }
         try DurableFile.write(bytes, to: path, mode: 0o600)
