@@ -43,58 +43,11 @@ enum ListDates {
             case .startOfNextDay: return .success(startOfDay(day.adding(days: 1)))
             }
         }
-        let invalid = DateProblem("'\(text)' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS+HH:MM)")
-        var position = 10
-        func number(_ width: Int) -> Int? {
-            guard position + width <= bytes.count else { return nil }
-            var value = 0
-            for byte in bytes[position..<(position + width)] {
-                guard (0x30...0x39).contains(byte) else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            position += width
-            return value
-        }
-        func skip(_ byte: UInt8) -> Bool {
-            guard position < bytes.count, bytes[position] == byte else { return false }
-            position += 1
-            return true
-        }
-        guard [0x54, 0x74, 0x20].contains(bytes[position]) else { return .failure(invalid) }  // T, t or space
-        position += 1
-        guard let hour = number(2), skip(0x3A), let minute = number(2), hour < 24, minute < 60 else { return .failure(invalid) }
-        var seconds = 0.0
-        if skip(0x3A) {
-            guard let whole = number(2), whole <= 60 else { return .failure(invalid) }
-            seconds = Double(min(whole, 59))
-            if skip(0x2E) || skip(0x2C) {
-                var scale = 0.1
-                let start = position
-                while position < bytes.count, (0x30...0x39).contains(bytes[position]) {
-                    seconds += Double(bytes[position] - 0x30) * scale
-                    scale /= 10
-                    position += 1
-                }
-                guard position > start else { return .failure(invalid) }
-            }
-        }
-        guard position < bytes.count else {
+        if let instant = ISOInstant.parse(text) { return .success(instant) }
+        if ISOInstant.parse(text + "Z") != nil {
             return .failure(DateProblem("'\(text)' has no UTC offset (add Z or +HH:MM): the instant would be ambiguous"))
         }
-        var offsetSeconds = 0
-        if skip(0x5A) || skip(0x7A) {  // Z
-            offsetSeconds = 0
-        } else {
-            let sign: Int
-            if skip(0x2B) { sign = 1 } else if skip(0x2D) { sign = -1 } else { return .failure(invalid) }
-            guard let offsetHours = number(2), offsetHours <= 18 else { return .failure(invalid) }
-            _ = skip(0x3A)
-            guard let offsetMinutes = number(2), offsetMinutes < 60 else { return .failure(invalid) }
-            offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
-        }
-        guard position == bytes.count else { return .failure(invalid) }
-        let local = Double(day.dayNumber * 86_400 + hour * 3600 + minute * 60) + seconds
-        return .success(Date(timeIntervalSince1970: local - Double(offsetSeconds)))
+        return .failure(DateProblem("'\(text)' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS+HH:MM)"))
     }
 
     /// Why a date could not be read.

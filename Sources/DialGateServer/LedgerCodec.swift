@@ -227,44 +227,16 @@ enum LedgerCodec {
     /// `2026-08-11T10:15:00.123Z`, or `nil` outside 1970...9999.
     static func isoText(_ date: Date) -> String? {
         let seconds = date.timeIntervalSince1970
-        guard seconds.isFinite, seconds >= 0, seconds < 253_402_300_800 else { return nil }  // 10000-01-01
-        let millis = Int64((seconds * 1000).rounded())
-        guard millis < 253_402_300_800_000 else { return nil }
-        let (days, msOfDay) = millis.quotientAndRemainder(dividingBy: 86_400_000)
-        let day = CalendarDay(dayNumber: Int(days))
-        let ms = Int(msOfDay)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(day.year, 4))-\(pad(day.month, 2))-\(pad(day.day, 2))T"
-            + "\(pad(ms / 3_600_000, 2)):\(pad(ms / 60_000 % 60, 2)):\(pad(ms / 1000 % 60, 2)).\(pad(ms % 1000, 3))Z"
+        guard seconds.isFinite, seconds >= 0, (seconds * 1000).rounded() < 253_402_300_800_000 else { return nil }
+        return ISOInstant.format(date)
     }
 
-    /// Parses exactly the form ``isoText(_:)`` writes.
+    /// Reads exactly what ``isoText(_:)`` writes, and nothing else: a line edited by hand into
+    /// another form of the same instant is not a line this ledger wrote.
     static func dateFromISO(_ text: ArraySlice<UInt8>) -> Date? {
-        let bytes = Array(text)
-        guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-            bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-            bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z")
-        else { return nil }
-        func digits(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                let byte = bytes[index]
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
-            }
-            return value
-        }
-        guard let year = digits(0..<4), let month = digits(5..<7), let dayOfMonth = digits(8..<10),
-            let hour = digits(11..<13), let minute = digits(14..<16), let second = digits(17..<19),
-            let milli = digits(20..<23), year >= 1970, hour < 24, minute < 60, second < 60,
-            let day = CalendarDay(year: year, month: month, day: dayOfMonth)
-        else { return nil }
-        let millis = Int64(day.dayNumber) * 86_400_000
-            + Int64(((hour * 60 + minute) * 60 + second) * 1000 + milli)
-        return Date(timeIntervalSince1970: Double(millis) / 1000)
+        let string = String(decoding: text, as: UTF8.self)
+        guard let date = ISOInstant.parse(string), isoText(date) == string else { return nil }
+        return date
     }
 }
 

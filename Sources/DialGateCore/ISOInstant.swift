@@ -1,9 +1,9 @@
-import DialGateCore
 import Foundation
 
-/// ISO-8601 instants on the wire: `2026-11-30T10:15:00+01:00`, `2026-11-30T09:15:00Z`, with
-/// optional seconds and fraction. A time without `Z` or an offset is refused: the gate must
-/// never guess whose local time a client meant.
+/// ISO-8601 instants, the one reader and writer of them in dialgate (the wire, list files, the
+/// ledger, the journal): `2026-11-30T10:15:00+01:00`, `2026-11-30T09:15:00Z`, with optional
+/// seconds and fraction. A time without `Z` or an offset is refused: the gate must never guess
+/// whose local time was meant.
 public enum ISOInstant {
     public static func parse(_ text: some StringProtocol) -> Date? {
         let bytes = Array(text.utf8)
@@ -66,7 +66,7 @@ public enum ISOInstant {
 
     /// `2026-11-30T09:15:00.123Z`: how the daemon writes instants.
     public static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let days = Int(millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000)
         let msOfDay = Int(millis - Int64(days) * 86_400_000)
         let civil = CalendarDay(dayNumber: days)
