@@ -49,11 +49,7 @@ public final class AuditTrail: Sendable {
     public func record(_ decision: Decision, _ context: Context) throws -> UInt64 {
         try sequence.withLock { last in
             let seq = last + 1
-            var entry = JournalEntry()
-            entry.append("MESSAGE", message(decision, context))
-            entry.append("MESSAGE_ID", AuditMessageID.decision)
-            entry.append("PRIORITY", "6")
-            entry.append("SYSLOG_IDENTIFIER", "dialgated")
+            var entry = JournalEntry.dialgated(message(decision, context), id: AuditMessageID.decision)
             entry.append("DIALGATE_SEQ", String(seq))
             entry.append("DIALGATE_RUN", run)
             entry.append("DIALGATE_VERDICT", decision.verdict.rawValue)
@@ -83,11 +79,7 @@ public final class AuditTrail: Sendable {
     /// Records a ledger event (opt-out, consent, attempt, refusal) in the journal too, so the
     /// audit trail tells the whole story. Best effort: the ledger itself is the durable record.
     public func recordEvent(_ event: String, number: PhoneNumber, fields: [Fact], requestID: String?, peer: PeerCredentials?) {
-        var entry = JournalEntry()
-        entry.append("MESSAGE", "\(event) recorded for \(display(number))")
-        entry.append("MESSAGE_ID", AuditMessageID.ledgerRecord)
-        entry.append("PRIORITY", "6")
-        entry.append("SYSLOG_IDENTIFIER", "dialgated")
+        var entry = JournalEntry.dialgated("\(event) recorded for \(display(number))", id: AuditMessageID.ledgerRecord)
         entry.append("DIALGATE_RUN", run)
         entry.append("DIALGATE_EVENT", event)
         entry.append("DIALGATE_NUMBER_HMAC", pseudonymizer.pseudonym(for: number))

@@ -30,7 +30,7 @@ public struct Daemon: Sendable {
         let keyFile = configuration.audit.keyFile
         let (key, created) = try Pseudonymizer.loadOrCreateKey(at: keyFile)
         let audit = AuditTrail(pseudonymizer: Pseudonymizer(key: key), mode: configuration.audit.numberMode)
-        if created { journal(AuditMessageID.auditKeyCreated, "audit pseudonym key created at \(keyFile)", priority: 5) }
+        if created { journal(AuditMessageID.auditKeyCreated, "audit pseudonym key created at \(keyFile)", priority: .notice) }
 
         let ledger: Ledger?
         do {
@@ -41,7 +41,7 @@ public struct Daemon: Sendable {
                 journal(
                     AuditMessageID.ledgerTornTail,
                     "ledger had a torn last record (\(report.tornTailBytes) bytes), cut away and kept in \(report.tornTailCopy ?? "-"); it was never acknowledged",
-                    priority: 4)
+                    priority: .warning)
             }
         } catch {
             logger.critical("ledger unavailable: every CHECK is denied", metadata: ["error": "\(error)"])
@@ -66,7 +66,7 @@ public struct Daemon: Sendable {
         ) {
             _ = try? notifier.ready()
             _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: 0))
-            journal(AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)", priority: 6)
+            journal(AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)", priority: .info)
         }
 
         var services: [Service] = [
@@ -95,7 +95,7 @@ public struct Daemon: Sendable {
         } catch {
             failure = error
         }
-        journal(AuditMessageID.stopping, "dialgated stopped after \(statistics.decisions) decisions", priority: 6)
+        journal(AuditMessageID.stopping, "dialgated stopped after \(statistics.decisions) decisions", priority: .info)
         ledger?.close()
         try? await group.shutdownGracefully()
         if let failure { throw failure }
@@ -109,13 +109,8 @@ public struct Daemon: Sendable {
         return .path(settings.socket, mode: settings.socketMode, group: settings.socketGroup)
     }
 
-    private func journal(_ id: String, _ message: String, priority: Int) {
-        var entry = JournalEntry()
-        entry.append("MESSAGE", message)
-        entry.append("MESSAGE_ID", id)
-        entry.append("PRIORITY", String(priority))
-        entry.append("SYSLOG_IDENTIFIER", "dialgated")
-        try? Journal.send(entry)
+    private func journal(_ id: String, _ message: String, priority: JournalEntry.Priority) {
+        try? Journal.send(.dialgated(message, id: id, priority: priority))
         logger.info("\(message)")
     }
 }

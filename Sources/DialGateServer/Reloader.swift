@@ -72,11 +72,9 @@ public actor Reloader: Service {
             for warning in load.warnings {
                 logger.warning("list problem", metadata: ["problem": "\(warning)"])
             }
-            var entry = JournalEntry()
-            entry.append("MESSAGE", "lists loaded (\(trigger)): snapshot \(snapshot.id), \(snapshot.totalNumbers) numbers, \(load.warnings.count) bad lines skipped")
-            entry.append("MESSAGE_ID", AuditMessageID.listReloaded)
-            entry.append("PRIORITY", load.warnings.isEmpty ? "6" : "4")
-            entry.append("SYSLOG_IDENTIFIER", "dialgated")
+            var entry = JournalEntry.dialgated(
+                "lists loaded (\(trigger)): snapshot \(snapshot.id), \(snapshot.totalNumbers) numbers, \(load.warnings.count) warnings",
+                id: AuditMessageID.listReloaded, priority: load.warnings.isEmpty ? .info : .warning)
             entry.append("DIALGATE_TRIGGER", trigger)
             entry.append("DIALGATE_SNAPSHOT", snapshot.id)
             entry.append("DIALGATE_WARNINGS", String(load.warnings.count))
@@ -92,11 +90,9 @@ public actor Reloader: Service {
         statistics.countReload(succeeded: false)
         lastResult = "FAILED at \(ISOInstant.format(Date())), previous lists kept: \(problem.prefix(200))"
         logger.error("reload failed; previous state kept", metadata: ["trigger": "\(trigger)", "problem": "\(problem)"])
-        var entry = JournalEntry()
-        entry.append("MESSAGE", "reload (\(trigger)) failed, previous lists kept: \(problem)")
-        entry.append("MESSAGE_ID", AuditMessageID.listReloadFailed)
-        entry.append("PRIORITY", "3")
-        entry.append("SYSLOG_IDENTIFIER", "dialgated")
+        var entry = JournalEntry.dialgated(
+            "reload (\(trigger)) failed, previous lists kept: \(problem)", id: AuditMessageID.listReloadFailed,
+            priority: .error)
         entry.append("DIALGATE_TRIGGER", trigger)
         entry.append("DIALGATE_PROBLEM", problem)
         try? Journal.send(entry)
