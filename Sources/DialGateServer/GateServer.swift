@@ -9,10 +9,17 @@ import Synchronization
 
 /// Where the server listens: a socket systemd handed over (socket activation), or a path it
 /// binds itself when started by hand.
-public enum ListenAddress: Sendable, Equatable {
+public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
     case inherited(descriptor: Int32)
     /// A path, its permission bits, and the group dialers belong to.
     case path(String, mode: UInt32, group: String?)
+
+    public var description: String {
+        switch self {
+        case .inherited(let descriptor): "socket inherited from systemd (fd \(descriptor))"
+        case .path(let path, let mode, let group): "\(path) (mode \(String(mode, radix: 8)), group \(group ?? "unchanged"))"
+        }
+    }
 }
 
 /// Limits that keep one misbehaving client from hurting the others.

@@ -23,6 +23,7 @@ struct DialGated: AsyncParsableCommand {
 
     func run() async throws {
         Self.unblockLifecycleSignals()
+        Self.raiseOpenFileLimit()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
@@ -56,5 +57,15 @@ struct DialGated: AsyncParsableCommand {
         sigemptyset(&signals)
         for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    }
+
+    /// Every connection is a file descriptor, and the soft limit is often 1024 (systemd keeps
+    /// it there for programs using select()). The daemon uses epoll, so it takes the hard
+    /// limit, or `max-connections` could not be reached.
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }

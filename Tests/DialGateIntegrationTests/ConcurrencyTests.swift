@@ -95,6 +95,26 @@ struct ConcurrencyTests {
     }
 }
 
+@Suite("Many connections open at once")
+struct ManyConnectionsTests {
+    @Test("2,000 connections open at the same time are all served")
+    func thousandsOfConnections() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            let connections = try (0..<2000).map { _ in try daemon.client() }
+            for (i, connection) in connections.enumerated() {
+                try connection.send("CHECK \(TestLists.expected[i % 3].number) campaign=fibre-promo at=\(TestLists.monday) id=\(i)\n")
+            }
+            var correct = 0
+            for (i, connection) in connections.enumerated() {
+                if try connection.readLine()?.hasPrefix(TestLists.expected[i % 3].head + " id=\(i) ") == true { correct += 1 }
+            }
+            #expect(correct == 2000)
+            #expect(RunningDaemon.field("connections", in: try connections[0].ask("STATS")).flatMap(Int.init) ?? 0 >= 2000)
+        }
+    }
+}
+
 /// A counter shared by the client threads of a test.
 final class ManagedCounter: @unchecked Sendable {
     private let lock = NSLock()

@@ -115,6 +115,22 @@ struct LifecycleTests {
         }
     }
 
+    @Test("when the journal cannot take the entry, the answer is DENY audit-unavailable, never ALLOW")
+    func journalDownDeniesEveryCall() async throws {
+        try await onOwnThread {
+            // The daemon runs in a mount namespace where /run/systemd/journal is an empty
+            // tmpfs: journald is out of its reach, as when it is stopped. Needs root.
+            guard getuid() == 0 else { return }
+            let hideJournal = "mount -t tmpfs tmpfs /run/systemd/journal && exec \"$0\" \"$@\""
+            let daemon = try RunningDaemon(
+                lists: TestLists.standard,
+                launcher: ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", hideJournal])
+            let answer = try daemon.ask("CHECK \(TestLists.consenting) campaign=fibre-promo at=\(TestLists.monday)")
+            #expect(answer.hasPrefix("DENY audit-unavailable "))
+            #expect(daemon.stop() == 0)
+        }
+    }
+
     @Test("dialgated --check-config names the line of a bad key and exits 78")
     func checkConfigNamesTheLine() async throws {
         try await onOwnThread {
