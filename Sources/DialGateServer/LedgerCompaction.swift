@@ -47,9 +47,8 @@ struct LedgerCompaction: Sendable {
         var state = LedgerState()
         var kept = 0
         var dropped = 0
-        var written: UInt64 = 0
+        var copy = LedgerLineCopy(into: new)
         do throws(LedgerError) {
-            var buffer: [UInt8] = []
             try log.forEachLine(upTo: size) { (offset, line, terminated) throws(LedgerError) in
                 guard terminated, case .entry(_, let entry) = LedgerCodec.decode(line) else {
                     // Replay and the writer only leave whole, checked lines before `size`.
@@ -63,22 +62,13 @@ struct LedgerCompaction: Sendable {
                 }
                 kept += 1
                 state.apply(record)
-                buffer.append(contentsOf: line)
-                buffer.append(LedgerCodec.newline)
-                if buffer.count >= 1 << 20 {
-                    try new.write(buffer)
-                    written += UInt64(buffer.count)
-                    buffer.removeAll(keepingCapacity: true)
-                }
+                try copy.append(line)
             }
-            try LedgerCodec.encode(seq: markerSeq, .compacted(at: now, kept: kept, dropped: dropped), into: &buffer)
-            try new.write(buffer)
-            written += UInt64(buffer.count)
-            try new.fullSync()
+            try copy.finish(seq: markerSeq, marker: .compacted(at: now, kept: kept, dropped: dropped))
         } catch {
             directory.remove(name)
             throw error
         }
-        return Rewritten(name: name, size: written, state: state, kept: kept, dropped: dropped)
+        return Rewritten(name: name, size: copy.written, state: state, kept: kept, dropped: dropped)
     }
 }

@@ -131,23 +131,13 @@ struct LedgerReplay {
         }
         let newName = "\(Self.logName).repair"
         let new = try LedgerFile.create(directory.file(newName))
-        var written: UInt64 = 0
+        var copy = LedgerLineCopy(into: new)
         do throws(LedgerError) {
-            var buffer: [UInt8] = []
             try log.forEachLine(upTo: size) { (offset, line, _) throws(LedgerError) in
                 guard !dropped.contains(offset) else { return }
-                buffer.append(contentsOf: line)
-                buffer.append(LedgerCodec.newline)
-                if buffer.count >= 1 << 20 {
-                    try new.write(buffer)
-                    written += UInt64(buffer.count)
-                    buffer.removeAll(keepingCapacity: true)
-                }
+                try copy.append(line)
             }
-            try LedgerCodec.encode(seq: nextSeq, .repaired(at: now, dropped: dropped.count), into: &buffer)
-            try new.write(buffer)
-            written += UInt64(buffer.count)
-            try new.fullSync()
+            try copy.finish(seq: nextSeq, marker: .repaired(at: now, dropped: dropped.count))
             new.close()
             try directory.rename(newName, to: Self.logName)
             try directory.sync()
@@ -158,7 +148,7 @@ struct LedgerReplay {
         }
         let (reopened, _) = try LedgerFile.openForAppend(directory.file(Self.logName), create: false)
         log.close()
-        return (reopened, written, directory.file(copyName))
+        return (reopened, copy.written, directory.file(copyName))
     }
 
     /// `<prefix><UTC time>`, with a counter when that name is taken.
