@@ -51,7 +51,7 @@ public struct Daemon: Sendable {
         let store = StateStore(ServingState(configuration: configuration, lists: nil, listsProblem: "loading"))
         let reloader = Reloader(
             configurationPath: configurationPath, store: store, notifier: notifier, statistics: statistics, logger: logger)
-        await reloader.reload(trigger: "start")
+        await reloader.loadAtStart(configuration)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
         let gate = Gate(store: store, ledger: ledger, audit: audit, statistics: statistics, reloader: reloader)
@@ -65,7 +65,7 @@ public struct Daemon: Sendable {
             logger: logger
         ) {
             _ = try? notifier.ready()
-            _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: 0))
+            _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: nil))
             journal(AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)", priority: .info)
         }
 

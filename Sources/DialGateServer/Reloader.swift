@@ -35,18 +35,35 @@ public actor Reloader: Service {
         self.logger = logger
     }
 
-    /// Loads configuration and lists and swaps them in, or keeps the current state and says why.
+    /// Loads configuration and lists and swaps them in, or keeps the current state and says
+    /// why; tells systemd (RELOADING=1, then READY=1 and the new status line).
     @discardableResult
     public func reload(trigger: String) async -> ReloadOutcome {
-        let starting = trigger == "start"
-        if !starting { _ = try? notifier.reloading() }
-        defer { if !starting { _ = try? notifier.ready() } }
+        _ = try? notifier.reloading()
+        let outcome = rebuild(trigger: trigger, configuration: nil)
+        _ = try? notifier.ready()
+        _ = try? notifier.status(await StatusReporter.line(store: store, reloader: self, rate: nil))
+        return outcome
+    }
+
+    /// The first load, before the daemon is ready, with the configuration it started from.
+    public func loadAtStart(_ configuration: Configuration) {
+        rebuild(trigger: "start", configuration: configuration)
+    }
+
+    @discardableResult
+    private func rebuild(trigger: String, configuration preloaded: Configuration?) -> ReloadOutcome {
+        let starting = preloaded != nil
         let current = store.current
         let configuration: Configuration
-        do {
-            configuration = try Configuration.load(path: configurationPath)
-        } catch {
-            return failed(trigger: trigger, problem: "configuration: \(error)")
+        if let preloaded {
+            configuration = preloaded
+        } else {
+            do {
+                configuration = try Configuration.load(path: configurationPath)
+            } catch {
+                return failed(trigger: trigger, problem: "configuration: \(error)")
+            }
         }
         if configuration.daemon != current.configuration.daemon, !starting {
             logger.warning("daemon settings changed in the configuration; they take effect at the next restart")

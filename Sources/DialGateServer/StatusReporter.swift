@@ -35,20 +35,20 @@ public struct StatusReporter: Service {
         }
     }
 
-    /// The status line for the current state.
-    public static func line(store: StateStore, reloader: Reloader, rate: Double) async -> String {
+    /// The status line for the current state; `rate` is decisions per second, when known.
+    public static func line(store: StateStore, reloader: Reloader, rate: Double?) async -> String {
         let state = store.current
         let reload = await reloader.lastResult
-        let decisions = String(format: "%.1f decisions/s", rate)
+        let decisions = rate.map { String(format: "; %.1f decisions/s", $0) } ?? ""
         guard let lists = state.lists else {
-            return "DENYING ALL: no lists loaded (\(state.listsProblem ?? "not loaded")); \(decisions); last reload \(reload)"
+            return "DENYING ALL: no lists loaded (\(state.listsProblem ?? "not loaded"))\(decisions); last reload \(reload)"
         }
         var clearance = "no Bloctel clearance"
         if let oldest = lists.oldestClearanceAsOf {
             let today = CalendarDay(date: Date())
             clearance = "oldest clearance \(oldest.days(to: today)) d"
         }
-        return "serving \(lists.totalNumbers) numbers, snapshot \(lists.id), \(clearance); \(decisions); last reload \(reload)"
+        return "serving \(lists.totalNumbers) numbers, snapshot \(lists.id), \(clearance)\(decisions); last reload \(reload)"
     }
 }
 
