@@ -14,6 +14,11 @@ public struct Response: Sendable, Equatable {
         self.closesConnection = closesConnection
     }
 
+    /// An answer to a request that may carry an `id`: the id is echoed as the first field.
+    public init(_ words: [String], id: String?, fields: [Fact] = [], closesConnection: Bool = false) {
+        self.init(words, fields: (id.map { [Fact("id", $0)] } ?? []) + fields, closesConnection: closesConnection)
+    }
+
     /// The line, with its LF terminator.
     public var line: String {
         var out = words.joined(separator: " ")
@@ -29,26 +34,23 @@ public struct Response: Sendable, Equatable {
 
     /// `ALLOW|DENY <reason> [id=] rule= regime= ...facts`.
     public static func decision(_ decision: Decision, id: String?, extra: [Fact] = []) -> Response {
-        var fields: [Fact] = []
-        if let id { fields.append(Fact("id", id)) }
-        fields.append(Fact("rule", decision.rule))
+        var fields = [Fact("rule", decision.rule)]
         if let regime = decision.regime { fields.append(Fact("regime", regime.rawValue)) }
         fields += extra
         fields += decision.facts.filter { $0.key != "regime" }
-        return Response([decision.verdict.rawValue, decision.reason.rawValue], fields: fields)
+        return Response([decision.verdict.rawValue, decision.reason.rawValue], id: id, fields: fields)
     }
 
     /// `ERR <code> [id=] message="..."`.
     public static func error(_ error: ProtocolError, closesConnection: Bool = false) -> Response {
-        var fields: [Fact] = []
-        if let id = error.id { fields.append(Fact("id", id)) }
-        fields.append(Fact("message", error.message))
-        return Response(["ERR", error.code.rawValue], fields: fields, closesConnection: closesConnection)
+        Response(
+            ["ERR", error.code.rawValue], id: error.id, fields: [Fact("message", error.message)],
+            closesConnection: closesConnection)
     }
 
     /// `OK [id=] ...fields`.
     public static func ok(id: String?, _ fields: [Fact] = []) -> Response {
-        Response(["OK"], fields: (id.map { [Fact("id", $0)] } ?? []) + fields)
+        Response(["OK"], id: id, fields: fields)
     }
 }
 

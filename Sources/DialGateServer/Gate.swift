@@ -52,16 +52,16 @@ public final class Gate: RequestResponder {
                 .consentRevoked(number: number, scope: scope, kind: kind, at: at ?? clock()), event: "revoke",
                 id: request.id, peer: peer, on: eventLoop)
         case .ping:
-            return .now(Response(["PONG"], fields: request.id.map { [Fact("id", $0)] } ?? []))
+            return .now(Response(["PONG"], id: request.id))
         case .version:
             return .now(
                 Response(
-                    ["VERSION", "dialgate/\(Self.version)"],
-                    fields: (request.id.map { [Fact("id", $0)] } ?? []) + [
+                    ["VERSION", "dialgate/\(Self.version)"], id: request.id,
+                    fields: [
                         Fact("protocol", Self.protocolVersion), Fact("commands", Request.verbs.joined(separator: ",")),
                     ]))
         case .stats:
-            return .now(Response(["STATS"], fields: (request.id.map { [Fact("id", $0)] } ?? []) + stats()))
+            return .now(Response(["STATS"], id: request.id, fields: stats()))
         case .reload:
             let promise = eventLoop.makePromise(of: Response.self)
             promise.completeWithTask { [reloader] in
@@ -74,7 +74,7 @@ public final class Gate: RequestResponder {
             }
             return .later(promise.futureResult)
         case .quit:
-            return .now(Response(["BYE"], fields: request.id.map { [Fact("id", $0)] } ?? [], closesConnection: true))
+            return .now(Response(["BYE"], id: request.id, closesConnection: true))
         }
     }
 
