@@ -61,38 +61,46 @@ dialgate_own_journald_pid() {
     fi
 }
 
-# Makes sure a real systemd-journald listens on its socket, starting one when none does.
+# Succeeds when a journald answers on its sockets. A socket file alone proves nothing: a journald
+# that was killed leaves its sockets behind, and writes to them are refused (ECONNREFUSED).
+# systemd-cat opens a stream to journald before it runs its command, and fails when it cannot.
+dialgate_journald_answers() {
+    systemd-cat -t dialgate-tests -p debug true >/dev/null 2>&1
+}
+
+# Makes sure a real systemd-journald answers on its socket, starting one when none does.
 # In a plain container there is no PID 1 systemd; journald runs fine on its own as root.
 dialgate_start_journald() {
     local own_pid
     own_pid=$(dialgate_own_journald_pid)
-    if [ -S "$DIALGATE_JOURNALD_SOCKET" ] && [ "$DIALGATE_JOURNALD_DROPIN_WRITTEN" = yes ]; then
+    if [ -n "$own_pid" ] && [ "$DIALGATE_JOURNALD_DROPIN_WRITTEN" = yes ]; then
         # journald 252 reads its configuration only at start (SIGHUP reloads it only from 254 on),
         # so the new drop-in takes effect only through a restart. Restart only a journald we started.
-        if [ -n "$own_pid" ]; then
-            say "restarting the journald this script started (pid $own_pid) to apply the drop-in"
-            as_root kill "$own_pid"
-            for _ in $(seq 1 100); do [ -d "/proc/$own_pid" ] || break; sleep 0.1; done
-            as_root rm -f "$DIALGATE_JOURNALD_SOCKET"
-        else
-            say "WARNING: journald was already running and was not started by this script; it keeps"
-            say "WARNING: its rate limit until restarted (journald 252 does not reload on SIGHUP)"
-        fi
+        say "restarting the journald this script started (pid $own_pid) to apply the drop-in"
+        as_root kill "$own_pid"
+        for _ in $(seq 1 100); do [ -d "/proc/$own_pid" ] || break; sleep 0.1; done
+    elif [ "$DIALGATE_JOURNALD_DROPIN_WRITTEN" = yes ] && dialgate_journald_answers; then
+        say "WARNING: journald was already running and was not started by this script; it keeps"
+        say "WARNING: its rate limit until restarted (journald 252 does not reload on SIGHUP)"
     fi
-    if [ -S "$DIALGATE_JOURNALD_SOCKET" ]; then
-        say "journald is running ($DIALGATE_JOURNALD_SOCKET exists)"
+    if dialgate_journald_answers; then
+        say "journald is running (it answers on $DIALGATE_JOURNALD_SOCKET)"
         return
+    fi
+    if [ -e "$DIALGATE_JOURNALD_SOCKET" ]; then
+        say "no journald answers on $DIALGATE_JOURNALD_SOCKET (left by one that died); removing it"
+        as_root rm -f "$DIALGATE_JOURNALD_SOCKET"
     fi
     say "starting /lib/systemd/systemd-journald in the background (log: $DIALGATE_JOURNALD_LOG)"
     # setsid -f: journald forks into its own session at once, so it outlives this script and holds
     # none of its output pipes (a CI log reader would otherwise wait for journald to exit).
     as_root setsid -f /lib/systemd/systemd-journald </dev/null >"$DIALGATE_JOURNALD_LOG" 2>&1
     for _ in $(seq 1 100); do
-        if [ -S "$DIALGATE_JOURNALD_SOCKET" ]; then break; fi
+        if dialgate_journald_answers; then break; fi
         sleep 0.1
     done
-    if [ ! -S "$DIALGATE_JOURNALD_SOCKET" ]; then
-        say "ERROR: journald did not create $DIALGATE_JOURNALD_SOCKET within 10 s; its log:"
+    if ! dialgate_journald_answers; then
+        say "ERROR: journald did not answer on $DIALGATE_JOURNALD_SOCKET within 10 s; its log:"
         cat "$DIALGATE_JOURNALD_LOG" >&2 || true
         return 1
     fi
