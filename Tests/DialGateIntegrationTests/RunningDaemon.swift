@@ -175,12 +175,24 @@ struct Failure: Error, CustomStringConvertible {
 
 /// Runs blocking test code (sockets, processes, sleeps) on a thread of its own, so that it
 /// never holds one of the few threads Swift concurrency shares with the other tests.
+///
+/// The code stays in the test's own task (a task executor preference moves it, SE-0417), so a
+/// failed `#expect` in it is charged to the test that made it: a bare `Thread` would lose the
+/// task-locals Swift Testing reads, and the failure would be recorded against no test.
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            continuation.resume(with: Result { try body() })
-        }
-        thread.stackSize = 4 << 20
-        thread.start()
+    try await withTaskExecutorPreference(DedicatedThreadExecutor()) {
+        try body()
+    }
+}
+
+/// A task executor that runs its jobs one after another on a serial queue of its own, whose
+/// worker thread may block without starving the shared concurrency pool.
+private final class DedicatedThreadExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "dialgate.tests.blocking")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
