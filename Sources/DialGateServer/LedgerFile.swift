@@ -137,13 +137,30 @@ struct LedgerDirectory: Sendable {
         let fd = retryingEINTR { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw .io(operation: "open directory", path: path, errno: errno) }
         // Two writers appending to one ledger would interleave sequence numbers: refuse.
-        guard retryingEINTR({ flock(fd, LOCK_EX | LOCK_NB) }) == 0 else {
-            let error = errno
+        do {
+            try lock(fd, path: path)
+        } catch {
             _ = Glibc.close(fd)
-            if error == EWOULDBLOCK { throw .inUse(path: path) }
-            throw .io(operation: "flock", path: path, errno: error)
+            throw error
         }
         return LedgerDirectory(path: path, fd: fd)
+    }
+
+    /// How long a held lock is waited for before the ledger is declared in use.
+    ///
+    /// A lock can outlive its holder's `close` by a moment: a child that another thread of the
+    /// holder is spawning shares its open files until its `exec` closes them (O_CLOEXEC). A second
+    /// daemon holds the lock for good and is still refused, only a second later.
+    static let lockPatience: Duration = .seconds(1)
+
+    private static func lock(_ fd: Int32, path: String) throws(LedgerError) {
+        let deadline = ContinuousClock.now + lockPatience
+        while retryingEINTR({ flock(fd, LOCK_EX | LOCK_NB) }) != 0 {
+            let error = errno
+            guard error == EWOULDBLOCK else { throw .io(operation: "flock", path: path, errno: error) }
+            guard ContinuousClock.now < deadline else { throw .inUse(path: path) }
+            usleep(10_000)
+        }
     }
 
     func file(_ name: String) -> String { path + "/" + name }

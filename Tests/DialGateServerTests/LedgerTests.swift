@@ -240,6 +240,18 @@ struct LedgerTests {
         _ = try Ledger(directory: scratch.path)
     }
 
+    @Test("a lock released within a moment is waited for, not reported as a second daemon")
+    func briefLockIsWaitedFor() throws {
+        let first = try Ledger(directory: scratch.path)
+        let released = Thread {
+            usleep(100_000)
+            first.close()
+        }
+        released.start()
+        let second = try Ledger(directory: scratch.path)
+        second.close()
+    }
+
     @Test("a record that cannot be written fails alone, and the ledger goes on")
     func invalidRecord() async throws {
         let ledger = try Ledger(directory: scratch.path)
