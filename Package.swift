@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "dialgate",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateServer",
+                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateServer", "DialGateSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -66,7 +66,9 @@ public struct Daemon: Sendable {
         ) {
             _ = try? notifier.ready()
             _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: nil))
-            journal(AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)", priority: .info)
+            journal(
+                AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)",
+                fields: [("DIALGATE_RUN", audit.run)])
         }
 
         var services: [Service] = [
@@ -95,7 +97,10 @@ public struct Daemon: Sendable {
         } catch {
             failure = error
         }
-        journal(AuditMessageID.stopping, "dialgated stopped after \(statistics.decisions) decisions", priority: .info)
+        // The last sequence number lets `dialgate audit verify` prove the run's tail complete.
+        journal(
+            AuditMessageID.stopping, "dialgated stopped after \(statistics.decisions) decisions",
+            fields: [("DIALGATE_RUN", audit.run), ("DIALGATE_LAST_SEQ", String(audit.lastSequence))])
         ledger?.close()
         try? await group.shutdownGracefully()
         if let failure { throw failure }
@@ -109,8 +114,12 @@ public struct Daemon: Sendable {
         return .path(settings.socket, mode: settings.socketMode, group: settings.socketGroup)
     }
 
-    private func journal(_ id: String, _ message: String, priority: JournalEntry.Priority) {
-        try? Journal.send(.dialgated(message, id: id, priority: priority))
+    private func journal(
+        _ id: String, _ message: String, priority: JournalEntry.Priority = .info, fields: [(String, String)] = []
+    ) {
+        var entry = JournalEntry.dialgated(message, id: id, priority: priority)
+        for (name, value) in fields { entry.append(name, value) }
+        try? Journal.send(entry)
         logger.info("\(message)")
     }
 }

@@ -57,6 +57,19 @@ public final class JournalReader {
         try SystemdError.check(sd_journal_seek_tail(journal), "sd_journal_seek_tail")
     }
 
+    /// Positions before the first entry written at or after `microseconds` since the epoch
+    /// (CLOCK_REALTIME): `next()` then returns it.
+    public func seek(realtimeMicroseconds microseconds: UInt64) throws(SystemdError) {
+        try SystemdError.check(sd_journal_seek_realtime_usec(journal, microseconds), "sd_journal_seek_realtime_usec")
+    }
+
+    /// When journald received the current entry, in microseconds since the epoch.
+    public func realtimeMicroseconds() throws(SystemdError) -> UInt64 {
+        var microseconds: UInt64 = 0
+        try SystemdError.check(sd_journal_get_realtime_usec(journal, &microseconds), "sd_journal_get_realtime_usec")
+        return microseconds
+    }
+
     /// Takes in what changed on disk since the last call (new entries, new or rotated files),
     /// without waiting. Call before `next()` when polling for entries written meanwhile.
     public func refresh() throws(SystemdError) {
@@ -67,6 +80,25 @@ public final class JournalReader {
     public func next() throws(SystemdError) -> [String: String]? {
         guard try SystemdError.check(sd_journal_next(journal), "sd_journal_next") > 0 else { return nil }
         return try currentFields()
+    }
+
+    /// Moves to the next matching entry and returns only the named fields it has, nil at the
+    /// end. Much cheaper than `next()` when a few fields of many entries are wanted.
+    public func next(fields names: [String]) throws(SystemdError) -> [String: String]? {
+        guard try SystemdError.check(sd_journal_next(journal), "sd_journal_next") > 0 else { return nil }
+        var fields: [String: String] = [:]
+        for name in names {
+            var data: UnsafeRawPointer? = nil
+            var length = 0
+            let result = sd_journal_get_data(journal, name, &data, &length)
+            if result == -ENOENT { continue }
+            try SystemdError.check(result, "sd_journal_get_data")
+            guard let data else { continue }
+            let bytes = UnsafeRawBufferPointer(start: data, count: length)
+            // The data is "NAME=value".
+            fields[name] = String(decoding: bytes.dropFirst(name.utf8.count + 1), as: UTF8.self)
+        }
+        return fields
     }
 
     /// Moves to the previous matching entry and returns its fields, nil at the start.

@@ -7,7 +7,7 @@ struct DialGate: ParsableCommand {
         commandName: "dialgate",
         abstract: "Asks dialgated, or the lists directly, whether a prospecting call is allowed.",
         discussion: "Exit status: 0 ALLOW or success, 1 DENY, 2 error.",
-        subcommands: [Check.self, Ping.self, Stats.self, Reload.self, Pseudonym.self])
+        subcommands: [Check.self, Ping.self, Stats.self, Reload.self, Pseudonym.self, Audit.self])
 }
 
 /// Where the daemon listens.

@@ -149,11 +149,14 @@ final class RunningDaemon: @unchecked Sendable {
 enum JournalQuery {
     /// Entries matching `FIELD=value`, as JSON objects, polling until at least `count` arrived
     /// (journald writes asynchronously) or `timeout` passed.
-    static func entries(matching match: String, atLeast count: Int = 1, timeout: Double = 30) throws -> [[String: Any]] {
+    static func entries(
+        matching match: String, atLeast count: Int = 1, timeout: Double = 30,
+        where keep: ([String: Any]) -> Bool = { _ in true }
+    ) throws -> [[String: Any]] {
         let deadline = Date().addingTimeInterval(timeout)
         var found: [[String: Any]] = []
         repeat {
-            found = try read(match)
+            found = try read(match).filter(keep)
             if found.count >= count { return found }
             usleep(100_000)
         } while Date() < deadline

@@ -2,6 +2,8 @@
 /// facts it relies on. Calls are checked at `monday`, a Monday inside calling hours in Paris.
 enum TestLists {
     static let monday = "2026-11-30T10:15:00+01:00"
+    /// Sunday: no prospecting call (C. consom. L223-1, décret 2022-1313).
+    static let sunday = "2026-11-29T10:15:00+01:00"
     static let consenting = "+33611111111"
     static let optedOut = "+33622222222"
     static let unknown = "+33633333333"

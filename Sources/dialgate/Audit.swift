@@ -1,0 +1,200 @@
+import ArgumentParser
+import DialGateCore
+import DialGateProtocol
+import DialGateServer
+import DialGateSystemd
+import Foundation
+
+/// `dialgate audit`: what an auditor asks of the journal. Which decisions were given about a
+/// number or for a campaign, and why; and whether the trail is whole.
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read dialgated's audit trail from the local journal.",
+        discussion: "Reading the journal takes root or membership of the systemd-journal group.",
+        subcommands: [Decisions.self, Verify.self])
+}
+
+/// The entries an audit command reads: a period and a daemon run.
+struct AuditScope: ParsableArguments {
+    @Option(name: .long, help: "Only entries written at or after this instant (ISO-8601 with Z or an offset).")
+    var since: String?
+
+    @Option(name: .long, help: "Only entries written before this instant (ISO-8601 with Z or an offset).")
+    var until: String?
+
+    @Option(name: .long, help: "Only entries of this daemon run (DIALGATE_RUN).")
+    var run: String?
+
+    /// Opens the journal on entries of the given kinds within the scope, positioned before
+    /// the first, and returns the instant where reading must stop.
+    func open(messageIDs: [String]) throws -> (JournalReader, end: UInt64?) {
+        let start = try since.map { try Self.microseconds($0, option: "--since") }
+        let end = try until.map { try Self.microseconds($0, option: "--until") }
+        do {
+            let reader = try JournalReader()
+            for id in messageIDs { try reader.addMatch("MESSAGE_ID", id) }
+            if let run { try reader.addMatch("DIALGATE_RUN", run) }
+            if let start { try reader.seek(realtimeMicroseconds: start) } else { try reader.seekHead() }
+            return (reader, end)
+        } catch {
+            throw fail("cannot read the journal: \(error)")
+        }
+    }
+
+    private static func microseconds(_ text: String, option: String) throws -> UInt64 {
+        guard let date = ISOInstant.parse(text), date.timeIntervalSince1970 >= 0 else {
+            throw fail("\(option) '\(text)' is not an ISO-8601 instant with Z or an offset (2026-11-30T09:00:00Z)")
+        }
+        return UInt64(date.timeIntervalSince1970 * 1_000_000)
+    }
+}
+
+extension JournalReader {
+    /// The next entry written before `end` (all its fields, or only those named), with when it
+    /// was written; nil at the end.
+    func next(before end: UInt64?, fields names: [String]? = nil) throws -> (fields: [String: String], written: Date)? {
+        guard let fields = try names.map({ try next(fields: $0) }) ?? next() else { return nil }
+        let written = try realtimeMicroseconds()
+        if let end, written >= end { return nil }
+        return (fields, Date(timeIntervalSince1970: Double(written) / 1_000_000))
+    }
+}
+
+/// `dialgate audit decisions`: every decision in scope, one line each, oldest first.
+struct Decisions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List decisions: about a number, for a campaign, with a verdict or reason, in a period.",
+        discussion: """
+            One line per decision, oldest first: when it was journaled, the verdict and reason, then \
+            key=value fields as on the wire (seq, run, campaign, number, at, id, peer-pid, peer-uid, \
+            rule, regime, snapshot, lists-as-of, facts).
+            """)
+
+    @Argument(help: "Only decisions about this number (any written form); found through its pseudonym.")
+    var number: String?
+
+    @Option(name: .long, help: "Only decisions for this campaign.")
+    var campaign: String?
+
+    @Option(name: .long, help: "Only ALLOW or only DENY decisions.")
+    var verdict: String?
+
+    @Option(name: .long, help: "Only decisions with this reason (for example bloctel, consent).")
+    var reason: String?
+
+    @Option(name: .long, help: "The audit key file, to find a number's pseudonym.")
+    var keyFile = "/var/lib/dialgate/audit.key"
+
+    @OptionGroup var scope: AuditScope
+
+    func run() throws {
+        if let verdict, verdict != "ALLOW", verdict != "DENY" { throw fail("--verdict must be ALLOW or DENY, not '\(verdict)'") }
+        let pseudonym = try number.map(pseudonymOf)
+        let (reader, end) = try scope.open(messageIDs: [AuditMessageID.decision])
+        do {
+            if let pseudonym { try reader.addMatch("DIALGATE_NUMBER_HMAC", pseudonym) }
+            if let campaign { try reader.addMatch("DIALGATE_CAMPAIGN", campaign) }
+            if let verdict { try reader.addMatch("DIALGATE_VERDICT", verdict) }
+            if let reason { try reader.addMatch("DIALGATE_REASON", reason) }
+            var printed = 0
+            while let (fields, written) = try reader.next(before: end) {
+                print(Self.line(fields, written: written))
+                printed += 1
+            }
+            if printed == 0 { FileHandle.standardError.write(Data("dialgate: no decision matched\n".utf8)) }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw fail("cannot read the journal: \(error)")
+        }
+    }
+
+    private func pseudonymOf(_ number: String) throws -> String {
+        let parsed: PhoneNumber
+        do { parsed = try PhoneNumber(parsing: number) } catch { throw fail("'\(number)': \(error)") }
+        do {
+            return Pseudonymizer(key: try Pseudonymizer.loadKey(at: keyFile)).pseudonym(for: parsed)
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+
+    /// The journal fields of a decision, and the wire's keys they are printed under.
+    private static let printed: [(field: String, key: String)] = [
+        ("DIALGATE_SEQ", "seq"), ("DIALGATE_RUN", "run"), ("DIALGATE_CAMPAIGN", "campaign"),
+        ("DIALGATE_NUMBER", "number"), ("DIALGATE_NUMBER_HMAC", "number-hmac"), ("DIALGATE_NUMBER_ERROR", "number-error"),
+        ("DIALGATE_AT", "at"), ("DIALGATE_DRY_RUN", "dry-run"), ("DIALGATE_REQUEST_ID", "id"),
+        ("DIALGATE_PEER_PID", "peer-pid"), ("DIALGATE_PEER_UID", "peer-uid"), ("DIALGATE_RULE", "rule"),
+        ("DIALGATE_REGIME", "regime"), ("DIALGATE_SNAPSHOT", "snapshot"), ("DIALGATE_LISTS_ASOF", "lists-as-of"),
+        ("DIALGATE_FACTS", "facts"),
+    ]
+
+    static func line(_ fields: [String: String], written: Date) -> String {
+        let head = [ISOInstant.format(written), fields["DIALGATE_VERDICT"] ?? "-", fields["DIALGATE_REASON"] ?? "-"]
+        let rest = printed.compactMap { name in fields[name.field].map { Fact(name.key, $0) } }
+        return (head + [Response.fieldText(rest)]).joined(separator: " ")
+    }
+}
+
+/// `dialgate audit verify`: proves that no decision entry of any run in scope is missing.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that no decision entry is missing from the journal (exit 0 whole, 1 missing, 2 error).",
+        discussion: """
+            Each daemon run numbers its decision entries 1, 2, 3... and journals its start and, when it \
+            stops, its last number. One line per run: its numbers, what is missing, and result=complete \
+            or incomplete. head=unchecked: the run's start entry is not in scope (before --since, or \
+            vacuumed away); tail=unchecked: it is still running or did not stop cleanly.
+            """)
+
+    @OptionGroup var scope: AuditScope
+
+    func run() throws {
+        let (reader, end) = try scope.open(messageIDs: [AuditMessageID.started, AuditMessageID.decision, AuditMessageID.stopping])
+        var continuity = AuditContinuity()
+        do {
+            let wanted = ["MESSAGE_ID", "DIALGATE_RUN", "DIALGATE_SEQ", "DIALGATE_LAST_SEQ"]
+            while let (fields, written) = try reader.next(before: end, fields: wanted) {
+                guard let run = fields["DIALGATE_RUN"] else { continue }
+                switch fields["MESSAGE_ID"] {
+                case AuditMessageID.started:
+                    continuity.started(run: run, at: written)
+                case AuditMessageID.stopping:
+                    guard let last = fields["DIALGATE_LAST_SEQ"].flatMap(UInt64.init) else { continue }
+                    continuity.stopped(run: run, lastSeq: last, at: written)
+                default:
+                    guard let seq = fields["DIALGATE_SEQ"].flatMap(UInt64.init) else { continue }
+                    continuity.decision(run: run, seq: seq)
+                }
+            }
+        } catch {
+            throw fail("cannot read the journal: \(error)")
+        }
+        let runs = continuity.report
+        for run in runs { print(Self.line(run)) }
+        let missing = runs.reduce(0) { $0 + $1.missingCount }
+        let whole = runs.allSatisfy(\.isComplete)
+        let entries = runs.reduce(0) { $0 + $1.entries }
+        print(Response.fieldText([
+            Fact("runs", String(runs.count)), Fact("entries", String(entries)), Fact("missing", String(missing)),
+            Fact("result", whole ? "complete" : "incomplete"),
+        ]))
+        if !whole { throw ExitCode(1) }
+    }
+
+    static func line(_ run: AuditContinuity.Run) -> String {
+        var fields = [Fact("run", run.id)]
+        fields.append(Fact("started", run.startedAt.map(ISOInstant.format) ?? "-"))
+        fields.append(Fact("stopped", run.stoppedAt.map(ISOInstant.format) ?? "-"))
+        if let lowest = run.lowest, let highest = run.highest { fields.append(Fact("seq", "\(lowest)..\(highest)")) }
+        fields.append(Fact("entries", String(run.entries)))
+        if let last = run.lastAnnounced { fields.append(Fact("last-seq", String(last))) }
+        let missing = run.missing.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)" }
+        fields.append(Fact("missing", missing.isEmpty ? "none" : missing.joined(separator: ",")))
+        if !run.repeated.isEmpty { fields.append(Fact("repeated", run.repeated.map(String.init).joined(separator: ","))) }
+        if run.startedAt == nil { fields.append(Fact("head", "unchecked")) }
+        if run.stoppedAt == nil { fields.append(Fact("tail", "unchecked")) }
+        fields.append(Fact("result", run.isComplete ? "complete" : "incomplete"))
+        return Response.fieldText(fields)
+    }
+}
