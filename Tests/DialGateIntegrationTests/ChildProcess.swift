@@ -93,7 +93,13 @@ final class ChildProcess: @unchecked Sendable {
     /// Runs a command to its end and returns its exit code and everything it printed.
     static func run(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (status: Int32, output: String) {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw Failure("pipe failed") }
+        // O_CLOEXEC: only this child gets the write end, as its stdout and stderr. Inherited
+        // under another number, by it or by a child another thread spawns meanwhile, the pipe
+        // would stay open in whatever outlives the command (a daemon it starts), and the read
+        // below would wait for that to end.
+        // (A socket pair: Glibc's Swift module has no pipe2, and pipe-then-fcntl leaves a window.)
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        guard socketpair(AF_UNIX, type, 0, &fds) == 0 else { throw Failure("socketpair failed") }
         let child: ChildProcess
         do {
             child = try ChildProcess(arguments, environment: environment, outputPipe: fds[1])
