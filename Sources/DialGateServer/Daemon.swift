@@ -119,7 +119,6 @@ public struct Daemon: Sendable {
     ) {
         var entry = JournalEntry.dialgated(message, id: id, priority: priority)
         for (name, value) in fields { entry.append(name, value) }
-        try? Journal.send(entry)
-        logger.info("\(message)")
+        entry.sendShowing(on: logger, level: priority.rawValue <= JournalEntry.Priority.warning.rawValue ? .warning : .info)
     }
 }

@@ -95,7 +95,7 @@ public actor Reloader: Service {
             entry.append("DIALGATE_TRIGGER", trigger)
             entry.append("DIALGATE_SNAPSHOT", snapshot.id)
             entry.append("DIALGATE_WARNINGS", String(load.warnings.count))
-            try? Journal.send(entry)
+            entry.sendShowing(on: logger, level: load.warnings.isEmpty ? .info : .warning)
             return .success([
                 Fact("reloaded", trigger), Fact("snapshot", snapshot.id), Fact("numbers", String(snapshot.totalNumbers)),
                 Fact("warnings", String(load.warnings.count)),
@@ -106,13 +106,12 @@ public actor Reloader: Service {
     private func failed(trigger: String, problem: String) -> ReloadOutcome {
         statistics.countReload(succeeded: false)
         lastResult = "FAILED at \(ISOInstant.format(Date())), previous lists kept: \(problem.prefix(200))"
-        logger.error("reload failed; previous state kept", metadata: ["trigger": "\(trigger)", "problem": "\(problem)"])
         var entry = JournalEntry.dialgated(
             "reload (\(trigger)) failed, previous lists kept: \(problem)", id: AuditMessageID.listReloadFailed,
             priority: .error)
         entry.append("DIALGATE_TRIGGER", trigger)
         entry.append("DIALGATE_PROBLEM", problem)
-        try? Journal.send(entry)
+        entry.sendShowing(on: logger, level: .error)
         return .failure(problem)
     }
 

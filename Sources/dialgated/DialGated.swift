@@ -4,6 +4,7 @@ import Glibc
 #endif
 import DialGateCore
 import DialGateServer
+import DialGateSystemd
 import Foundation
 import Logging
 
@@ -24,8 +25,12 @@ struct DialGated: AsyncParsableCommand {
     func run() async throws {
         Self.unblockLifecycleSignals()
         Self.raiseOpenFileLimit()
+        // Under systemd stderr is a stream to the journal: native entries keep each message's
+        // priority and fields. In the foreground, text lines on stderr.
+        let toJournal = JournalStream.isStandardErrorConnected
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler =
+                toJournal ? JournalLogHandler(identifier: "dialgated") : StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
             return handler
         }
