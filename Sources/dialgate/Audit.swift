@@ -89,7 +89,7 @@ struct Decisions: ParsableCommand {
 
     func run() throws {
         if let verdict, verdict != "ALLOW", verdict != "DENY" { throw fail("--verdict must be ALLOW or DENY, not '\(verdict)'") }
-        let pseudonym = try number.map(pseudonymOf)
+        let pseudonym = try number.map { try Pseudonym.of($0, keyFile: keyFile) }
         let (reader, end) = try scope.open(messageIDs: [AuditMessageID.decision])
         do {
             if let pseudonym { try reader.addMatch("DIALGATE_NUMBER_HMAC", pseudonym) }
@@ -106,16 +106,6 @@ struct Decisions: ParsableCommand {
             throw error
         } catch {
             throw fail("cannot read the journal: \(error)")
-        }
-    }
-
-    private func pseudonymOf(_ number: String) throws -> String {
-        let parsed: PhoneNumber
-        do { parsed = try PhoneNumber(parsing: number) } catch { throw fail("'\(number)': \(error)") }
-        do {
-            return Pseudonymizer(key: try Pseudonymizer.loadKey(at: keyFile)).pseudonym(for: parsed)
-        } catch {
-            throw fail("\(error)")
         }
     }
 

@@ -16,14 +16,17 @@ struct Pseudonym: ParsableCommand {
     var keyFile = "/var/lib/dialgate/audit.key"
 
     func run() throws {
+        print(try Self.of(number, keyFile: keyFile))
+    }
+
+    /// The pseudonym of `number` under the key in `keyFile`; a clear error (exit 2) otherwise.
+    static func of(_ number: String, keyFile: String) throws -> String {
         let parsed: PhoneNumber
         do { parsed = try PhoneNumber(parsing: number) } catch { throw fail("'\(number)': \(error)") }
-        let key: Pseudonymizer
         do {
-            key = Pseudonymizer(key: try Pseudonymizer.loadKey(at: keyFile))
+            return Pseudonymizer(key: try Pseudonymizer.loadKey(at: keyFile)).pseudonym(for: parsed)
         } catch {
             throw fail("\(error)")
         }
-        print(key.pseudonym(for: parsed))
     }
 }
