@@ -76,11 +76,13 @@ let package = Package(
             dependencies: ["DialGateCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "DialGateProtocolTests", dependencies: ["DialGateProtocol"]),
-        .testTarget(name: "DialGateSystemdTests", dependencies: ["DialGateSystemd"]),
+        // What the tests that run programs share: a posix_spawn child process.
+        .target(name: "DialGateTestSupport", path: "Tests/DialGateTestSupport"),
+        .testTarget(name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateTestSupport"]),
         .testTarget(name: "DialGateServerTests", dependencies: ["DialGateServer"]),
         .testTarget(
             name: "DialGateIntegrationTests",
-            dependencies: ["DialGateProtocol", "DialGateClient", "DialGateCore", "dialgated", "dialgate"]
+            dependencies: ["DialGateProtocol", "DialGateClient", "DialGateCore", "DialGateSystemd", "DialGateTestSupport", "dialgated", "dialgate"]
         ),
     ]
 )

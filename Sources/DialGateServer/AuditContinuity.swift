@@ -9,6 +9,10 @@ import Foundation
 /// was read, the last ones of a run whose stop was read. It keeps only the holes, not the
 /// numbers, so a run of a billion decisions is checked in constant memory.
 ///
+/// Every entry of a run comes from one process, and journald records which (`_PID`, a field
+/// a client cannot forge). An entry of the run from another process is counted as foreign and
+/// never fills a hole: anyone on the machine may write to the journal, with any field.
+///
 /// Pure: `dialgate audit verify` reads the journal and feeds it; the tests feed it directly.
 public struct AuditContinuity: Sendable {
     /// What the journal shows of one run.
@@ -29,6 +33,10 @@ public struct AuditContinuity: Sendable {
         public internal(set) var entries: UInt64 = 0
         /// Numbers read more than once (a forged or replayed entry); at most the first 100.
         public internal(set) var repeated: [UInt64] = []
+        /// The process that wrote the run's entries: that of the first entry read.
+        public internal(set) var writer: String?
+        /// Entries with the run's id written by another process.
+        public internal(set) var foreign: UInt64 = 0
         /// Holes between the lowest and highest numbers read.
         fileprivate var holes: [ClosedRange<UInt64>] = []
 
@@ -49,8 +57,8 @@ public struct AuditContinuity: Sendable {
             return missing
         }
 
-        /// Nothing is missing and nothing is repeated.
-        public var isComplete: Bool { missing.isEmpty && repeated.isEmpty }
+        /// Nothing is missing, nothing is repeated, nothing came from another process.
+        public var isComplete: Bool { missing.isEmpty && repeated.isEmpty && foreign == 0 }
 
         /// How many entries are missing.
         public var missingCount: UInt64 {
@@ -96,28 +104,35 @@ public struct AuditContinuity: Sendable {
     /// The runs read, in the order they first appeared.
     public var report: [Run] { order.compactMap { runs[$0] } }
 
-    /// A run's start entry.
-    public mutating func started(run: String, at time: Date) {
-        update(run) { $0.startedAt = time }
+    /// A run's start entry, written by process `writer` (its `_PID`).
+    public mutating func started(run: String, at time: Date, writer: String) {
+        update(run, writer: writer) { $0.startedAt = time }
     }
 
-    /// A decision entry with its sequence number.
-    public mutating func decision(run: String, seq: UInt64) {
-        update(run) { $0.read(seq) }
+    /// A decision entry with its sequence number, written by process `writer`.
+    public mutating func decision(run: String, seq: UInt64, writer: String) {
+        update(run, writer: writer) { $0.read(seq) }
     }
 
-    /// A run's stop entry, with the last sequence number it wrote.
-    public mutating func stopped(run: String, lastSeq: UInt64, at time: Date) {
-        update(run) {
+    /// A run's stop entry, with the last sequence number it wrote, written by process `writer`.
+    public mutating func stopped(run: String, lastSeq: UInt64, at time: Date, writer: String) {
+        update(run, writer: writer) {
             $0.stoppedAt = time
             $0.lastAnnounced = lastSeq
         }
     }
 
-    private mutating func update(_ id: String, _ change: (inout Run) -> Void) {
+    private mutating func update(_ id: String, writer: String, _ change: (inout Run) -> Void) {
         if runs[id] == nil {
             runs[id] = Run(id: id)
             order.append(id)
+        }
+        // A run id is random and first appears in the start entry, so the first entry read
+        // of a run is its own unless the period read begins after a forgery.
+        if runs[id]!.writer == nil { runs[id]!.writer = writer }
+        guard runs[id]!.writer == writer else {
+            runs[id]!.foreign += 1
+            return
         }
         change(&runs[id]!)
     }

@@ -132,8 +132,8 @@ struct Verify: ParsableCommand {
         abstract: "Check that no decision entry is missing from the journal (exit 0 whole, 1 missing, 2 error).",
         discussion: """
             Each daemon run numbers its decision entries 1, 2, 3... and journals its start and, when it \
-            stops, its last number. One line per run: its numbers, what is missing, and result=complete \
-            or incomplete. head=unchecked: the run's start entry is not in scope (before --since, or \
+            stops, its last number. One line per run: its numbers, what is missing, the pid that wrote it, \
+            entries of the run another process wrote (foreign=), and result=complete or incomplete. head=unchecked: the run's start entry is not in scope (before --since, or \
             vacuumed away); tail=unchecked: it is still running or did not stop cleanly.
             """)
 
@@ -143,18 +143,21 @@ struct Verify: ParsableCommand {
         let (reader, end) = try scope.open(messageIDs: [AuditMessageID.started, AuditMessageID.decision, AuditMessageID.stopping])
         var continuity = AuditContinuity()
         do {
-            let wanted = ["MESSAGE_ID", "DIALGATE_RUN", "DIALGATE_SEQ", "DIALGATE_LAST_SEQ"]
+            let wanted = ["MESSAGE_ID", "DIALGATE_RUN", "DIALGATE_SEQ", "DIALGATE_LAST_SEQ", "_PID"]
             while let (fields, written) = try reader.next(before: end, fields: wanted) {
                 guard let run = fields["DIALGATE_RUN"] else { continue }
+                // journald's own record of the writing process; "?" if missing (never for
+                // entries sent through its socket), which then matches no real process.
+                let writer = fields["_PID"] ?? "?"
                 switch fields["MESSAGE_ID"] {
                 case AuditMessageID.started:
-                    continuity.started(run: run, at: written)
+                    continuity.started(run: run, at: written, writer: writer)
                 case AuditMessageID.stopping:
                     guard let last = fields["DIALGATE_LAST_SEQ"].flatMap(UInt64.init) else { continue }
-                    continuity.stopped(run: run, lastSeq: last, at: written)
+                    continuity.stopped(run: run, lastSeq: last, at: written, writer: writer)
                 default:
                     guard let seq = fields["DIALGATE_SEQ"].flatMap(UInt64.init) else { continue }
-                    continuity.decision(run: run, seq: seq)
+                    continuity.decision(run: run, seq: seq, writer: writer)
                 }
             }
         } catch {
@@ -182,6 +185,8 @@ struct Verify: ParsableCommand {
         let missing = run.missing.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)" }
         fields.append(Fact("missing", missing.isEmpty ? "none" : missing.joined(separator: ",")))
         if !run.repeated.isEmpty { fields.append(Fact("repeated", run.repeated.map(String.init).joined(separator: ","))) }
+        if let writer = run.writer { fields.append(Fact("pid", writer)) }
+        if run.foreign > 0 { fields.append(Fact("foreign", String(run.foreign))) }
         if run.startedAt == nil { fields.append(Fact("head", "unchecked")) }
         if run.stoppedAt == nil { fields.append(Fact("tail", "unchecked")) }
         fields.append(Fact("result", run.isComplete ? "complete" : "incomplete"))

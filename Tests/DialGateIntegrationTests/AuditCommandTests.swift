@@ -1,3 +1,5 @@
+import DialGateSystemd
+import DialGateTestSupport
 import Foundation
 import Testing
 
@@ -41,29 +43,36 @@ struct AuditCommandTests {
             let line = try #require(lines.first)
             #expect(line.hasPrefix("run=\(run) started=20"))
             #expect(!line.contains("stopped=- "))
-            #expect(line.contains(" seq=1..\(decisions) entries=\(decisions) last-seq=\(decisions) missing=none result=complete"))
+            #expect(line.contains(" seq=1..\(decisions) entries=\(decisions) last-seq=\(decisions) missing=none pid=\(daemon.process.pid) result=complete"))
             #expect(lines.last == "runs=1 entries=\(decisions) missing=0 result=complete")
         }
     }
 
-    @Test("verify reports each missing entry of a run and exits 1")
-    func verifyFindsMissingEntries() async throws {
+    @Test("verify reports each missing entry of a run, and an entry another process forged into it, and exits 1")
+    func verifyFindsMissingAndForeignEntries() async throws {
         try await onOwnThread {
-            // A run whose journal lost entries 3 and 5: written here as dialgated would have.
+            // A run whose journal lost entries 3 and 5, written by this process as dialgated
+            // would have; then an entry 3 forged by another process (logger).
             let run = "forged" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            try Self.journal(["MESSAGE_ID=af686ff4db0d4ad2b140b031be3b855c", "DIALGATE_RUN=\(run)", "MESSAGE=test run started"])
+            try Journal.send(["MESSAGE_ID": AuditMessageID.started, "DIALGATE_RUN": run, "MESSAGE": "test run started"])
             for seq in [1, 2, 4] {
-                try Self.journal([
-                    "MESSAGE_ID=7dbdb7522ab04e17b01a291225d55ae5", "DIALGATE_RUN=\(run)", "DIALGATE_SEQ=\(seq)",
-                    "DIALGATE_VERDICT=DENY", "DIALGATE_REASON=bloctel", "MESSAGE=test decision \(seq)",
+                try Journal.send([
+                    "MESSAGE_ID": AuditMessageID.decision, "DIALGATE_RUN": run, "DIALGATE_SEQ": String(seq),
+                    "DIALGATE_VERDICT": "DENY", "DIALGATE_REASON": "bloctel", "MESSAGE": "test decision \(seq)",
                 ])
             }
-            try Self.journal(["MESSAGE_ID=ce895c8ec6f8445b9b84c34001afecac", "DIALGATE_RUN=\(run)", "DIALGATE_LAST_SEQ=5", "MESSAGE=test run stopped"])
-            try Self.waitForStop(of: run)
+            try Journal.send([
+                "MESSAGE_ID": AuditMessageID.stopping, "DIALGATE_RUN": run, "DIALGATE_LAST_SEQ": "5", "MESSAGE": "test run stopped",
+            ])
+            try Self.journal([
+                "MESSAGE_ID=\(AuditMessageID.decision)", "DIALGATE_RUN=\(run)", "DIALGATE_SEQ=3", "DIALGATE_VERDICT=ALLOW",
+                "DIALGATE_REASON=consent", "MESSAGE=a forged decision",
+            ])
+            _ = try JournalQuery.entries(matching: "DIALGATE_RUN=\(run)", atLeast: 6)
 
             let (status, output) = try Self.dialgate(["audit", "verify", "--run", run])
             #expect(status == 1)
-            #expect(output.contains(" seq=1..4 entries=3 last-seq=5 missing=3,5 result=incomplete\n"))
+            #expect(output.contains(" seq=1..4 entries=3 last-seq=5 missing=3,5 pid=\(getpid()) foreign=1 result=incomplete\n"))
             #expect(output.hasSuffix("runs=1 entries=3 missing=2 result=incomplete\n"))
         }
     }

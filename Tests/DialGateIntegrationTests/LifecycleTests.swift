@@ -1,4 +1,5 @@
 import DialGateClient
+import DialGateTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import DialGateClient
+import DialGateTestSupport
 import Foundation
 import Testing
 
@@ -171,10 +172,6 @@ enum JournalQuery {
     }
 }
 
-struct Failure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// Runs blocking test code (sockets, processes, sleeps) on a thread of its own, so that it
 /// never holds one of the few threads Swift concurrency shares with the other tests.

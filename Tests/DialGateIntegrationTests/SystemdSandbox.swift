@@ -1,3 +1,4 @@
+import DialGateTestSupport
 import Foundation
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import DialGateTestSupport
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import DialGateTestSupport
 import Foundation
 import Testing
 
@@ -41,36 +42,11 @@ enum TestSupport {
         environment: [String: String?] = [:],
         duringRun: () throws -> Void = {}
     ) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            var merged = ProcessInfo.processInfo.environment
-            for (name, value) in environment { merged[name] = value }
-            process.environment = merged
-        }
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        // Drain both pipes while it runs, so a full pipe cannot stall the child.
-        let errorData = ReadLater(error.fileHandleForReading)
-        let outputData = ReadLater(output.fileHandleForReading)
-        do {
-            try duringRun()
-        } catch {
-            // The child may wait for what duringRun failed to do (a connection): stop it.
-            process.terminate()
-            process.waitUntilExit()
-            throw error
-        }
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus,
-            standardOutput: String(decoding: outputData.wait(), as: UTF8.self),
-            standardError: String(decoding: errorData.wait(), as: UTF8.self)
-        )
+        var merged = ProcessInfo.processInfo.environment
+        for (name, value) in environment { merged[name] = value }
+        let outcome = try ChildProcess.capture(
+            [executable] + arguments, environment: merged, separateStandardError: true, duringRun: duringRun)
+        return Outcome(status: outcome.status, standardOutput: outcome.output, standardError: outcome.errorOutput)
     }
 
     // MARK: Child runs
@@ -193,24 +169,5 @@ enum TestSupport {
             .appendingPathComponent("dialgate-systemd-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
-    }
-}
-
-/// Reads a pipe to its end on another thread, so stdout and stderr drain together.
-private final class ReadLater: @unchecked Sendable {
-    // Written once by the reading thread before the semaphore signals; read after waiting.
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
     }
 }
