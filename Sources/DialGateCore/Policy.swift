@@ -470,7 +470,7 @@ public struct Policy: Sendable {
         static let publicService = "public-service exception, unconfirmed"
         static let callback = "callback request, unconfirmed"
         static let bloctel = "C. consom. L223-1"
-        static let operatorList = "operator anti-prospection list (CPCE R10), unconfirmed"
+        static let operatorList = "CPCE R10 and R10-1 (operator anti-prospection list)"
         static let bloctelFreshness = "C. consom. R223-6"
         static let bloctelClear = "C. consom. L223-1, R223-6"
         static let consent = "C. consom. L223-1"

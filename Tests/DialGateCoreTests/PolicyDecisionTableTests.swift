@@ -195,9 +195,9 @@ let bloctelRows: [Row] = [
         facts: CallFacts(bloctelClearances: [day("2026-08-05"), day("2026-07-20"), day("2026-06-01")]),
         instant: at("2026-08-03 11:00"), reason: .bloctelClear, shows: ["clearance_asof": "2026-07-20"]),
     Row(
-        name: "Operator anti-prospection list (opt-out list): denied even with a fresh clearance",
+        name: "Operator anti-prospection list (CPCE R10, opt-out list): denied even with a fresh clearance",
         facts: CallFacts(bloctelClearedAsOf: day("2026-07-20"), operatorOptOutAsOf: day("2026-05-01")),
-        instant: at("2026-08-03 11:00"), reason: .operatorList, rule: "unconfirmed", shows: ["operator_list_asof": "2026-05-01"]),
+        instant: at("2026-08-03 11:00"), reason: .operatorList, rule: "CPCE R10", shows: ["operator_list_asof": "2026-05-01"]),
     Row(
         name: "Operator anti-prospection list: a contract in progress still allows",
         facts: CallFacts(operatorOptOutAsOf: day("2026-05-01"), contracts: [telecomContract]), instant: at("2026-08-03 11:00"),
