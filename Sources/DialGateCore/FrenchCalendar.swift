@@ -52,8 +52,8 @@ public enum FrenchCalendar {
             holidays.append(PublicHoliday(day: easter.adding(days: -2), name: .goodFriday))
             holidays.append(on(12, 26, .saintStephensDay))
         }
-        if let abolition = abolitionOfSlavery(territory) {
-            holidays.append(on(abolition.month, abolition.day, .abolitionOfSlavery))
+        for abolition in abolitionsOfSlavery(territory) {
+            holidays.append(on(abolition.month, abolition.day, abolition.name))
         }
         // Stable, so that two holidays of one day keep the order above.
         return holidays.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
@@ -77,8 +77,8 @@ public enum FrenchCalendar {
         case (12, 26) where alsaceMoselle && territory == .metropolitanFrance: return .saintStephensDay
         default: break
         }
-        if let abolition = abolitionOfSlavery(territory), abolition == (day.month, day.day) {
-            return .abolitionOfSlavery
+        for abolition in abolitionsOfSlavery(territory) where (abolition.month, abolition.day) == (day.month, day.day) {
+            return abolition.name
         }
         // Easter falls 22 March to 25 April, so its movable feasts lie in March to June.
         guard (3...6).contains(day.month) else { return nil }
@@ -140,15 +140,19 @@ public enum FrenchCalendar {
     private static let frenchZones: [String: TimeZoneOffsets] = Dictionary(
         territoryZones.map { ($0.1.identifier, $0.1) }, uniquingKeysWith: { first, _ in first })
 
-    /// Each overseas department's day of the abolition of slavery (a public holiday there).
-    private static func abolitionOfSlavery(_ territory: Territory) -> (month: Int, day: Int)? {
+    /// The days of the abolition of slavery that are public holidays for a consumer in
+    /// `territory` (loi 83-550, décret 83-1003). +590 numbers may be in Guadeloupe, Saint-Martin
+    /// or Saint-Barthélemy, which share the code and cannot be told apart by number, so they
+    /// keep all three days: a call is never allowed on a day off where the consumer may live.
+    private static func abolitionsOfSlavery(_ territory: Territory) -> [(month: Int, day: Int, name: PublicHoliday.Name)] {
         switch territory {
-        case .mayotte: (4, 27)
-        case .martinique: (5, 22)
-        case .guadeloupe: (5, 27)
-        case .guyane: (6, 10)
-        case .reunion: (12, 20)
-        default: nil
+        case .mayotte: [(4, 27, .abolitionOfSlavery)]
+        case .martinique: [(5, 22, .abolitionOfSlavery)]
+        case .guadeloupe:
+            [(5, 27, .abolitionOfSlavery), (5, 28, .abolitionOfSlaverySaintMartin), (10, 9, .abolitionOfSlaverySaintBarthelemy)]
+        case .guyane: [(6, 10, .abolitionOfSlavery)]
+        case .reunion: [(12, 20, .abolitionOfSlavery)]
+        default: []
         }
     }
 }

@@ -21,6 +21,11 @@ public struct PublicHoliday: Hashable, Sendable, CustomStringConvertible {
         case saintStephensDay = "saint-stephens-day"
         /// Overseas departments, each on its own date.
         case abolitionOfSlavery = "abolition-of-slavery"
+        /// Saint-Martin, 28 May (circulaire of 3 May 2019, C. trav. L3422-2). Its numbers share
+        /// +590 with Guadeloupe and cannot be told apart, so every +590 number keeps it.
+        case abolitionOfSlaverySaintMartin = "abolition-of-slavery-saint-martin"
+        /// Saint-Barthélemy, 9 October (décret 2012-553). Kept by every +590 number, as above.
+        case abolitionOfSlaverySaintBarthelemy = "abolition-of-slavery-saint-barthelemy"
     }
 
     public let day: CalendarDay

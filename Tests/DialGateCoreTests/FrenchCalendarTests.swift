@@ -62,10 +62,23 @@ func alsaceMoselle() {
     ])
 func abolitionOfSlavery(territory: Territory, date: String) {
     let holidays = FrenchCalendar.publicHolidays(year: 2026, territory: territory)
-    #expect(holidays.count == 12)
+    #expect(holidays.count == (territory == .guadeloupe ? 14 : 12))
     #expect(holidays.contains(PublicHoliday(day: day(date), name: .abolitionOfSlavery)))
     #expect(FrenchCalendar.publicHoliday(on: day(date), territory: territory) == .abolitionOfSlavery)
     #expect(FrenchCalendar.publicHoliday(on: day(date), territory: .metropolitanFrance) == nil)
+}
+
+@Test(
+    "+590 numbers, shared by Guadeloupe, Saint-Martin and Saint-Barthélemy, keep all three abolition days (fail closed)",
+    arguments: [
+        ("2026-05-27", PublicHoliday.Name.abolitionOfSlavery), ("2026-05-28", .abolitionOfSlaverySaintMartin),
+        ("2026-10-09", .abolitionOfSlaverySaintBarthelemy),
+    ])
+func sharedCodeKeepsEveryAbolitionDay(date: String, name: PublicHoliday.Name) {
+    #expect(FrenchCalendar.publicHoliday(on: day(date), territory: .guadeloupe) == name)
+    #expect(FrenchCalendar.publicHolidays(year: 2026, territory: .guadeloupe).contains(PublicHoliday(day: day(date), name: name)))
+    #expect(!FrenchCalendar.isCallingDay(day(date), territory: .guadeloupe))
+    #expect(FrenchCalendar.isCallingDay(day(date), territory: .martinique))
 }
 
 @Test("The per-day check agrees with the yearly list on every day of 2020-2060, every territory")

@@ -397,6 +397,18 @@ let holidayRows: [Row] =
             name: "L3133-1: holidays hold overseas too (Réunion, 14 July)", number: Number.reunion, facts: allowedFacts("2026-07-14"),
             instant: at("2026-07-14 11:00", reunion), reason: .holiday, shows: ["holiday": "national-day"]),
         Row(
+            name: "D223-9: +590 is shared with Saint-Martin, so 28 May is denied for every +590 number (fail closed)",
+            number: Number.guadeloupe, facts: allowedFacts("2026-05-28"), instant: at("2026-05-28 11:00", guadeloupe),
+            reason: .holiday, shows: ["holiday": "abolition-of-slavery-saint-martin"]),
+        Row(
+            name: "D223-9: +590 is shared with Saint-Barthélemy, so 9 October is denied for every +590 number (fail closed)",
+            number: Number.guadeloupe, facts: allowedFacts("2026-10-09"), instant: at("2026-10-09 11:00", guadeloupe),
+            reason: .holiday, shows: ["holiday": "abolition-of-slavery-saint-barthelemy"]),
+        Row(
+            name: "D223-9: Martinique keeps its own abolition day only: 9 October is a working day there",
+            number: Number.martinique, facts: allowedFacts("2026-10-09"), instant: at("2026-10-09 11:00", martinique),
+            reason: .consent),
+        Row(
             name: "D223-9: express consent to be called off hours allows a holiday",
             facts: allowedFacts("2026-11-11") { $0.consents.append(consent(.offHours)) }, instant: at("2026-11-11 11:00"),
             reason: .consent, shows: ["holiday": "armistice-day"]),
