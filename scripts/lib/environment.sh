@@ -109,3 +109,16 @@ dialgate_start_journald() {
     echo "$pid" | as_root tee "$DIALGATE_JOURNALD_PIDFILE" >/dev/null
     say "journald is running (pid $pid)"
 }
+
+# Ends systemd sandboxes (scripts/systemd-sandbox) that an interrupted earlier test run left
+# behind: the tests kill theirs, but a killed test process cannot. Killing a sandbox's PID 1
+# ends everything in it.
+dialgate_stop_leftover_sandboxes() {
+    local unshare_pid child
+    for unshare_pid in $(pgrep -f 'systemd-sandbox --inside' || true); do
+        for child in $(cat "/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null); do
+            say "ending a systemd sandbox left by an earlier run (pid $child)"
+            as_root kill -9 "$child" 2>/dev/null || true
+        done
+    done
+}
