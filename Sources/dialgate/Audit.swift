@@ -25,15 +25,19 @@ struct AuditScope: ParsableArguments {
     @Option(name: .long, help: "Only entries of this daemon run (DIALGATE_RUN).")
     var run: String?
 
-    /// Opens the journal on entries of the given kinds within the scope, positioned before
-    /// the first, and returns the instant where reading must stop.
-    func open(messageIDs: [String]) throws -> (JournalReader, end: UInt64?) {
+    /// Opens the journal on entries of the given kinds within the scope that also have the
+    /// given field values, positioned before the first, and returns the instant where reading
+    /// must stop.
+    func open(messageIDs: [String], matching matches: [(field: String, value: String)] = []) throws
+        -> (JournalReader, end: UInt64?)
+    {
         let start = try since.map { try Self.microseconds($0, option: "--since") }
         let end = try until.map { try Self.microseconds($0, option: "--until") }
         do {
             let reader = try JournalReader()
             for id in messageIDs { try reader.addMatch("MESSAGE_ID", id) }
             if let run { try reader.addMatch("DIALGATE_RUN", run) }
+            for match in matches { try reader.addMatch(match.field, match.value) }
             if let start { try reader.seek(realtimeMicroseconds: start) } else { try reader.seekHead() }
             return (reader, end)
         } catch {
@@ -67,7 +71,7 @@ struct Decisions: ParsableCommand {
         discussion: """
             One line per decision, oldest first: when it was journaled, the verdict and reason, then \
             key=value fields as on the wire (seq, run, campaign, number, at, id, peer-pid, peer-uid, \
-            rule, regime, snapshot, lists-as-of, facts).
+            rule, regime, snapshot, lists-as-of, facts), and writer-pid, the process journald saw write it.
             """)
 
     @Argument(help: "Only decisions about this number (any written form); found through its pseudonym.")
@@ -90,20 +94,18 @@ struct Decisions: ParsableCommand {
     func run() throws {
         if let verdict, verdict != "ALLOW", verdict != "DENY" { throw fail("--verdict must be ALLOW or DENY, not '\(verdict)'") }
         let pseudonym = try number.map { try Pseudonym.of($0, keyFile: keyFile) }
-        let (reader, end) = try scope.open(messageIDs: [AuditMessageID.decision])
+        let matches = [
+            ("DIALGATE_NUMBER_HMAC", pseudonym), ("DIALGATE_CAMPAIGN", campaign), ("DIALGATE_VERDICT", verdict),
+            ("DIALGATE_REASON", reason),
+        ].compactMap { field, value in value.map { (field: field, value: $0) } }
+        let (reader, end) = try scope.open(messageIDs: [AuditMessageID.decision], matching: matches)
         do {
-            if let pseudonym { try reader.addMatch("DIALGATE_NUMBER_HMAC", pseudonym) }
-            if let campaign { try reader.addMatch("DIALGATE_CAMPAIGN", campaign) }
-            if let verdict { try reader.addMatch("DIALGATE_VERDICT", verdict) }
-            if let reason { try reader.addMatch("DIALGATE_REASON", reason) }
             var printed = 0
             while let (fields, written) = try reader.next(before: end) {
                 print(Self.line(fields, written: written))
                 printed += 1
             }
             if printed == 0 { FileHandle.standardError.write(Data("dialgate: no decision matched\n".utf8)) }
-        } catch let error as ExitCode {
-            throw error
         } catch {
             throw fail("cannot read the journal: \(error)")
         }
@@ -117,6 +119,9 @@ struct Decisions: ParsableCommand {
         ("DIALGATE_PEER_PID", "peer-pid"), ("DIALGATE_PEER_UID", "peer-uid"), ("DIALGATE_RULE", "rule"),
         ("DIALGATE_REGIME", "regime"), ("DIALGATE_SNAPSHOT", "snapshot"), ("DIALGATE_LISTS_ASOF", "lists-as-of"),
         ("DIALGATE_FACTS", "facts"),
+        // journald's record of the process that wrote the entry: the daemon's, which
+        // `audit verify` prints as pid=, unless someone else forged it.
+        ("_PID", "writer-pid"),
     ]
 
     static func line(_ fields: [String: String], written: Date) -> String {

@@ -98,6 +98,7 @@ struct AuditCommandTests {
             #expect(allow.hasPrefix("ALLOW consent "))
             #expect(lines.first?.contains(" ALLOW consent seq=1 run=\(run) campaign=fibre-promo ") == true)
             #expect(lines.first?.contains(" id=first ") == true)
+            #expect(lines.first?.hasSuffix(" writer-pid=\(daemon.process.pid)") == true)
             #expect(lines.last?.contains(" DENY non-calling-day seq=3 ") == true)
             #expect(lines.last?.contains(" id=second ") == true)
 
