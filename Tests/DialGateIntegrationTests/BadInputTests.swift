@@ -1,4 +1,5 @@
 import DialGateClient
+import DialGateTestSupport
 import Foundation
 import Testing
 
@@ -150,12 +151,10 @@ struct ReloadTests {
             #expect(try daemon.ask("CHECK \(TestLists.unknown) campaign=fibre-promo at=\(TestLists.monday)").hasPrefix("DENY no-consent "))
             try "# dialgate-list kind=internal-optout as-of=2026-11-02\n0633333333\n".write(
                 toFile: daemon.listsPath + "/more-optouts.txt", atomically: true, encoding: .utf8)
-            let deadline = Date().addingTimeInterval(20)
             var answer = ""
-            while Date() < deadline {
+            _ = try eventually(within: 20, every: 0.2) { () throws -> Bool? in
                 answer = try daemon.ask("CHECK \(TestLists.unknown) campaign=fibre-promo at=\(TestLists.monday)")
-                if answer.hasPrefix("DENY internal-optout ") { break }
-                usleep(200_000)
+                return answer.hasPrefix("DENY internal-optout ") ? true : nil
             }
             #expect(answer.hasPrefix("DENY internal-optout "))
         }

@@ -64,12 +64,7 @@ struct LifecycleTests {
             let daemon = try RunningDaemon(
                 lists: TestLists.standard, launcher: ["/usr/bin/systemd-socket-activate", "-l", activated],
                 waitForSocket: false)
-            let deadline = Date().addingTimeInterval(30)
-            var answer: String?
-            while Date() < deadline, answer == nil {
-                answer = try? LineClient(path: activated).ask("PING")
-                if answer == nil { usleep(50_000) }
-            }
+            let answer = eventually(within: 30, every: 0.05) { try? LineClient(path: activated).ask("PING") }
             #expect(answer == "PONG")
             // It did not bind its configured path: the socket came from systemd.
             #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))

@@ -84,15 +84,14 @@ final class RunningDaemon: @unchecked Sendable {
 
     /// Waits until the socket accepts a connection and answers PING.
     func waitForSocket(timeout: Double = 30) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let client = try? LineClient(path: socketPath), (try? client.ask("PING")) == "PONG" { return }
+        let answered = try eventually(within: timeout, every: 0.02) { () throws -> Bool? in
+            if let client = try? LineClient(path: socketPath), (try? client.ask("PING")) == "PONG" { return true }
             if !process.isRunning {
                 throw Failure("dialgated exited with \(process.wait()): \(stderr)")
             }
-            usleep(20_000)
+            return nil
         }
-        throw Failure("dialgated did not answer within \(timeout) s: \(stderr)")
+        guard answered != nil else { throw Failure("dialgated did not answer within \(timeout) s: \(stderr)") }
     }
 
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
@@ -154,14 +153,11 @@ enum JournalQuery {
         matching match: String, atLeast count: Int = 1, timeout: Double = 30,
         where keep: ([String: Any]) -> Bool = { _ in true }
     ) throws -> [[String: Any]] {
-        let deadline = Date().addingTimeInterval(timeout)
         var found: [[String: Any]] = []
-        repeat {
+        return try eventually(within: timeout) {
             found = try read(match).filter(keep)
-            if found.count >= count { return found }
-            usleep(100_000)
-        } while Date() < deadline
-        return found
+            return found.count >= count ? found : nil
+        } ?? found
     }
 
     static func read(_ match: String) throws -> [[String: Any]] {

@@ -52,16 +52,6 @@ final class SystemdSandbox: @unchecked Sendable {
         try run(["systemctl", "show", unit, "-p", name, "--value"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Polls `condition` every 100 ms for up to `seconds`; true once it held.
-    func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        repeat {
-            if try condition() { return true }
-            usleep(100_000)
-        } while Date() < deadline
-        return false
-    }
-
     /// Kills the sandbox's systemd, and with it every process of its namespaces; its overlay
     /// and mounts go with the last of them. Idempotent.
     func shutdown() {

@@ -64,7 +64,7 @@ struct SystemdUnitTests {
             #expect(try machine.property("StatusText", of: "dialgate.service").contains("last reload ok"))
             try machine.shell("printf '# dialgate-list kind=consents as-of=2026-11-28\\nnot a number\\n' > /var/lib/dialgate/lists/zz-bad.csv")
             #expect(try machine.run(["systemctl", "reload", "dialgate.service"]).status == 0)
-            let refused = try machine.eventually(within: 10) {
+            let refused = try eventually(within: 10) {
                 try machine.property("StatusText", of: "dialgate.service").contains("FAILED")
             }
             #expect(refused)
@@ -102,7 +102,7 @@ struct SystemdUnitTests {
 
             // A wedged process (every thread stopped) misses its pings and is replaced.
             try machine.run(["kill", "-STOP", firstPID])
-            let replaced = try machine.eventually(within: 20) {
+            let replaced = try eventually(within: 20) {
                 let pid = try machine.property("MainPID", of: "dialgate.service")
                 let state = try machine.property("ActiveState", of: "dialgate.service")
                 return pid != firstPID && pid != "0" && state == "active"
