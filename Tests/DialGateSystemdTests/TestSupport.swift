@@ -15,15 +15,31 @@ enum TestSupport {
     static let journalSocket = "/run/systemd/journal/socket"
 
     /// Fails the calling test with the way out when no journald runs: these tests read the real
-    /// journal, and a missing journald would otherwise look like lost entries.
+    /// journal, and a missing journald would otherwise look like lost entries. A socket file
+    /// is not enough (a killed journald leaves it): connecting to it must succeed.
     static func requireJournald(sourceLocation: SourceLocation = #_sourceLocation) throws {
-        var status = stat()
-        let isSocket = stat(journalSocket, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK
         try #require(
-            isSocket,
-            "journald is not running (\(journalSocket) is missing): run scripts/test, which starts /lib/systemd/systemd-journald",
+            journaldAnswers(),
+            "journald is not running (nothing answers on \(journalSocket)): run scripts/test, which starts /lib/systemd/systemd-journald",
             sourceLocation: sourceLocation
         )
+    }
+
+    /// Whether a datagram socket connects to journald's: ECONNREFUSED when the file is stale.
+    private static func journaldAnswers() -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { path in
+            for (index, byte) in journalSocket.utf8.enumerated() { path[index] = byte }
+        }
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
     }
 
     /// The outcome of a finished process.
