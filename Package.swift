@@ -79,7 +79,9 @@ let package = Package(
         // What the tests that run programs share: a posix_spawn child process.
         .target(name: "DialGateTestSupport", path: "Tests/DialGateTestSupport"),
         .testTarget(name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateTestSupport"]),
-        .testTarget(name: "DialGateServerTests", dependencies: ["DialGateServer"]),
+        .testTarget(
+            name: "DialGateServerTests",
+            dependencies: ["DialGateServer", "DialGateSystemd", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DialGateIntegrationTests",
             dependencies: ["DialGateProtocol", "DialGateClient", "DialGateCore", "DialGateSystemd", "DialGateTestSupport", "dialgated", "dialgate"]

@@ -119,6 +119,6 @@ public struct Daemon: Sendable {
     ) {
         var entry = JournalEntry.dialgated(message, id: id, priority: priority)
         for (name, value) in fields { entry.append(name, value) }
-        entry.sendShowing(on: logger, level: priority.rawValue <= JournalEntry.Priority.warning.rawValue ? .warning : .info)
+        entry.sendShowing(on: logger)
     }
 }

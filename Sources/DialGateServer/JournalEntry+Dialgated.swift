@@ -10,15 +10,18 @@ extension JournalEntry {
         return entry
     }
 
-    /// Whether the daemon's log already goes to the journal (under systemd), read once.
-    static let logIsJournal = JournalStream.isStandardErrorConnected
-
-    /// Journals this event, best effort, and shows its message on `logger` too unless the log
-    /// goes to the journal already: a foreground run shows it on the terminal, a systemd run
+    /// Journals this event, best effort, and shows its message on `logger` too, at the level
+    /// of its priority, unless the log goes to the journal already (`dialgated` then logs
+    /// through `JournalLogHandler`): a foreground run shows it on the terminal, a systemd run
     /// journals it once.
-    func sendShowing(on logger: Logger, level: Logger.Level, metadata: Logger.Metadata? = nil) {
+    func sendShowing(on logger: Logger) {
         try? Journal.send(self)
-        guard !Self.logIsJournal, let message = fields.first(where: { $0.name == "MESSAGE" })?.value else { return }
-        logger.log(level: level, "\(message)", metadata: metadata)
+        guard !JournalStream.isStandardErrorConnected, let message = value(of: "MESSAGE") else { return }
+        let priority = value(of: "PRIORITY").flatMap(Int.init).flatMap(Priority.init(rawValue:)) ?? .info
+        logger.log(level: JournalLogHandler.level(priority), "\(message)")
+    }
+
+    private func value(of name: String) -> String? {
+        fields.first(where: { $0.name == name })?.value
     }
 }

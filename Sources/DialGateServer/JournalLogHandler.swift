@@ -52,6 +52,19 @@ public struct JournalLogHandler: LogHandler {
         }
     }
 
+    /// The level of a message with `priority`: the inverse of `priority(_:)`, the three most
+    /// urgent priorities being critical.
+    static func level(_ priority: JournalEntry.Priority) -> Logger.Level {
+        switch priority {
+        case .emergency, .alert, .critical: .critical
+        case .error: .error
+        case .warning: .warning
+        case .notice: .notice
+        case .info: .info
+        case .debug: .debug
+        }
+    }
+
     /// `DIALGATE_` and the key in upper case, each character journald refuses made `_`.
     static func fieldName(_ key: String) -> String {
         let body = key.uppercased().unicodeScalars.map { scalar -> Character in

@@ -95,7 +95,7 @@ public actor Reloader: Service {
             entry.append("DIALGATE_TRIGGER", trigger)
             entry.append("DIALGATE_SNAPSHOT", snapshot.id)
             entry.append("DIALGATE_WARNINGS", String(load.warnings.count))
-            entry.sendShowing(on: logger, level: load.warnings.isEmpty ? .info : .warning)
+            entry.sendShowing(on: logger)
             return .success([
                 Fact("reloaded", trigger), Fact("snapshot", snapshot.id), Fact("numbers", String(snapshot.totalNumbers)),
                 Fact("warnings", String(load.warnings.count)),
@@ -111,7 +111,7 @@ public actor Reloader: Service {
             priority: .error)
         entry.append("DIALGATE_TRIGGER", trigger)
         entry.append("DIALGATE_PROBLEM", problem)
-        entry.sendShowing(on: logger, level: .error)
+        entry.sendShowing(on: logger)
         return .failure(problem)
     }
 

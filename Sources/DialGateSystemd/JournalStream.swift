@@ -9,11 +9,12 @@ import Glibc
 /// to prefer the native protocol, which keeps priority and structure a text line loses.
 public enum JournalStream {
     /// True when stderr is the stream `JOURNAL_STREAM` names (not merely set: a child that
-    /// inherited the variable but redirected its stderr is not connected).
-    public static var isStandardErrorConnected: Bool {
+    /// inherited the variable but redirected its stderr is not connected). Read once: neither
+    /// changes while the process runs.
+    public static let isStandardErrorConnected: Bool = {
         guard let value = getenv("JOURNAL_STREAM") else { return false }
         return matches(String(cString: value), descriptor: STDERR_FILENO)
-    }
+    }()
 
     /// Whether `descriptor` is the stream named `<device>:<inode>` (decimal, as systemd writes it).
     static func matches(_ value: String, descriptor: Int32) -> Bool {
