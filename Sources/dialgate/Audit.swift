@@ -137,8 +137,9 @@ struct Verify: ParsableCommand {
         abstract: "Check that no decision entry is missing from the journal (exit 0 whole, 1 missing, 2 error).",
         discussion: """
             Each daemon run numbers its decision entries 1, 2, 3... and journals its start and, when it \
-            stops, its last number. One line per run: its numbers, what is missing, the pid that wrote it, \
-            entries of the run another process wrote (foreign=), and result=complete or incomplete. head=unchecked: the run's start entry is not in scope (before --since, or \
+            stops, its last number. One line per run: its numbers, what is missing, the pid that \
+            wrote it, entries of the run another process wrote (foreign=), and result=complete or \
+            incomplete. head=unchecked: the run's start entry is not in scope (before --since, or \
             vacuumed away); tail=unchecked: it is still running or did not stop cleanly.
             """)
 
