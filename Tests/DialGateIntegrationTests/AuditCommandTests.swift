@@ -112,6 +112,11 @@ struct AuditCommandTests {
             #expect(badNumber.status == 2)
             let badSince = try Self.dialgate(["audit", "verify", "--since", "yesterday"])
             #expect(badSince.status == 2)
+            let badVerdict = try Self.dialgate(["audit", "decisions", "--verdict", "MAYBE"])
+            #expect(badVerdict.status == 2)
+            #expect(badVerdict.output.contains("--verdict must be ALLOW or DENY"))
+            let badKey = try Self.dialgate(["audit", "decisions", "06.11.11.11.11", "--key-file", "/nonexistent/audit.key"])
+            #expect(badKey.status == 2)
         }
     }
 
