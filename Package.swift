@@ -81,7 +81,10 @@ let package = Package(
         .testTarget(name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateTestSupport"]),
         .testTarget(
             name: "DialGateServerTests",
-            dependencies: ["DialGateServer", "DialGateSystemd", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "DialGateServer", "DialGateSystemd", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "DialGateIntegrationTests",
             dependencies: ["DialGateProtocol", "DialGateClient", "DialGateCore", "DialGateSystemd", "DialGateTestSupport", "dialgated", "dialgate"]

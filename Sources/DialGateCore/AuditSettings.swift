@@ -12,9 +12,13 @@ public struct AuditSettings: Hashable, Sendable {
     public var numberMode: NumberMode
     /// The secret key of the pseudonyms (created by the daemon when missing).
     public var keyFile: String
+    /// How long a decision waits for the journal to take its entry before it is answered
+    /// `DENY audit-unavailable` (a stalled or overloaded journald).
+    public var deadlineMilliseconds: Int
 
-    public init(numberMode: NumberMode = .pseudonym, keyFile: String = "/var/lib/dialgate/audit.key") {
+    public init(numberMode: NumberMode = .pseudonym, keyFile: String = "/var/lib/dialgate/audit.key", deadlineMilliseconds: Int = 500) {
         self.numberMode = numberMode
         self.keyFile = keyFile
+        self.deadlineMilliseconds = deadlineMilliseconds
     }
 }

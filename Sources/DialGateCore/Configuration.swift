@@ -12,15 +12,17 @@ public struct Configuration: Hashable, Sendable {
     public var policy: PolicySettings
     public var campaigns: [Campaign]
     public var audit: AuditSettings
+    public var access: AccessSettings
 
     public init(
         daemon: DaemonSettings = DaemonSettings(), policy: PolicySettings = PolicySettings(), campaigns: [Campaign] = [],
-        audit: AuditSettings = AuditSettings()
+        audit: AuditSettings = AuditSettings(), access: AccessSettings = AccessSettings()
     ) {
         self.daemon = daemon
         self.policy = policy
         self.campaigns = campaigns
         self.audit = audit
+        self.access = access
     }
 
     /// The campaign with this id, if declared.
@@ -56,14 +58,36 @@ public struct Configuration: Hashable, Sendable {
             throw ConfigurationError(.syntax("\(error)"), key: nil, line: nil)
         }
         let root = ConfigurationReader(table: table, path: "", lines: ConfigurationKeyLines(text: text))
-        try root.checkKeys(["daemon", "audit", "policy", "campaign"])
+        try root.checkKeys(["daemon", "audit", "policy", "campaign", "access"])
 
         let daemon = try root.subtable("daemon").map { reader throws(ConfigurationError) in try daemonSettings(reader, base: baseDirectory) }
             ?? DaemonSettings()
         let audit = try auditSettings(root.subtable("audit"), daemon: daemon, base: baseDirectory)
         let policy = try root.subtable("policy").map(policySettings) ?? PolicySettings()
         let campaigns = try campaigns(root.tables("campaign") ?? [])
-        return Configuration(daemon: daemon, policy: policy, campaigns: campaigns, audit: audit)
+        let access = try root.subtable("access").map(accessSettings) ?? AccessSettings()
+        return Configuration(daemon: daemon, policy: policy, campaigns: campaigns, audit: audit, access: access)
+    }
+
+    // MARK: [access]
+
+    private static func accessSettings(_ reader: ConfigurationReader) throws(ConfigurationError) -> AccessSettings {
+        try reader.checkKeys(AccessSettings.Role.allCases.map(\.rawValue))
+        var access = AccessSettings()
+        for role in AccessSettings.Role.allCases {
+            guard let texts = try reader.strings(role.rawValue) else { continue }
+            var principals: [AccessSettings.Principal] = []
+            for text in texts {
+                guard let principal = AccessSettings.Principal(parsing: text) else {
+                    throw reader.error(
+                        .invalidValue("\"\(text)\" is not \"*\", \"user:NAME\", \"uid:N\", \"group:NAME\" or \"gid:N\""),
+                        key: role.rawValue)
+                }
+                principals.append(principal)
+            }
+            access.grants[role] = principals
+        }
+        return access
     }
 
     // MARK: [daemon]
@@ -106,10 +130,11 @@ public struct Configuration: Hashable, Sendable {
     ) throws(ConfigurationError) -> AuditSettings {
         let defaultKey = ConfigurationReader.resolve("audit.key", base: daemon.state)
         guard let reader else { return AuditSettings(keyFile: defaultKey) }
-        try reader.checkKeys(["number", "key-file"])
+        try reader.checkKeys(["number", "key-file", "deadline-milliseconds"])
         return AuditSettings(
             numberMode: try reader.choice("number", AuditSettings.NumberMode.self) ?? .pseudonym,
-            keyFile: try reader.path("key-file", base: base) ?? defaultKey)
+            keyFile: try reader.path("key-file", base: base) ?? defaultKey,
+            deadlineMilliseconds: try reader.int("deadline-milliseconds", in: 10...60_000) ?? 500)
     }
 
     // MARK: [policy]

@@ -17,16 +17,19 @@ public struct Request: Sendable, Equatable {
 
 /// What a client can ask. One case per verb of Protocol.md.
 public enum Command: Sendable, Equatable {
-    /// May this number be called now (or at `at`) for this campaign?
+    /// May this number be called now, for this campaign? The only answer a call may be placed on.
     case check(Check)
+    /// Would this number be allowed at `at` (default: now)? For schedulers and replays; the
+    /// answer's head (`WOULD-ALLOW`, `WOULD-DENY`) is never a permission to call.
+    case plan(Check)
     /// The dialer placed a call or call attempt (counts toward 4 per 30 days).
     case attempt(CallOutcome)
     /// The consumer refused during a call (60 days of quiet).
     case refusal(CallOutcome)
     /// The person asked not to be called again: the company's own do-not-call list.
     case optOut(number: PhoneNumber, source: String, at: Date?)
-    /// A consent was collected, with its proof.
-    case consent(number: PhoneNumber, record: ConsentRecord)
+    /// A consent was collected, with its proof; `givenAt` nil means now, by the gate's clock.
+    case consent(number: PhoneNumber, kind: ConsentRecord.Kind, scope: String, proof: String, givenAt: Date?)
     /// A consent was withdrawn.
     case revoke(number: PhoneNumber, kind: ConsentRecord.Kind, scope: String, at: Date?)
     case ping
@@ -43,7 +46,8 @@ public enum Command: Sendable, Equatable {
         public var numberText: String
         public var campaign: String
         public var channel: Campaign.Channel?
-        /// An explicit instant for dry runs and replays; `nil` means now.
+        /// For a PLAN, the instant decided for (`nil`: now). For a CHECK, the client's own
+        /// clock, which must agree with the gate's within the tolerance; the decision is for now.
         public var at: Date?
     }
 
@@ -67,6 +71,13 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         case badEncoding = "bad-encoding"
         case lineTooLong = "line-too-long"
         case empty
+        /// The peer's user and groups do not hold the role the command needs.
+        case forbidden
+        /// A write names a campaign the configuration does not declare.
+        case unknownCampaign = "unknown-campaign"
+        /// An instant is further from the gate's clock than the rules allow (a CHECK's `at=`
+        /// beyond the tolerance, a write dated in the future or before any rule's window).
+        case clockSkew = "clock-skew"
         /// The ledger could not record the event: nothing was acknowledged.
         case ledgerUnavailable = "ledger-unavailable"
         case reloadFailed = "reload-failed"
@@ -89,9 +100,7 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
 
 extension Request {
     /// The verbs the daemon understands, as `VERSION` lists them.
-    public static let verbs = [
-        "CHECK", "ATTEMPT", "REFUSAL", "OPTOUT", "CONSENT", "REVOKE", "PING", "VERSION", "STATS", "RELOAD", "QUIT",
-    ]
+    public static var verbs: [String] { Command.Verb.allCases.map(\.rawValue) }
 
     /// Parses one line (without its line terminator; a trailing CR is ignored).
     public init(parsing line: Substring) throws(ProtocolError) {
@@ -140,35 +149,34 @@ private struct ArgumentReader {
 
     mutating func command() throws(ProtocolError) -> Command {
         let command: Command
-        switch verb {
-        case "CHECK":
+        guard let known = Command.Verb(rawValue: verb) else {
+            throw ProtocolError(.unknownCommand, "unknown command '\(verb)'; VERSION lists the commands", id: id)
+        }
+        switch known {
+        case .check, .plan:
             let text = try word("number")
             let number: Result<PhoneNumber, PhoneNumberError>
             do { number = .success(try PhoneNumber(parsing: text)) } catch { number = .failure(error) }
-            command = .check(
-                .init(
-                    number: number, numberText: text, campaign: try required("campaign"),
-                    channel: try channel(), at: try instant("at")))
-        case "ATTEMPT", "REFUSAL":
+            let check = Command.Check(
+                number: number, numberText: text, campaign: try required("campaign"), channel: try channel(),
+                at: try instant("at"))
+            command = known == .check ? .check(check) : .plan(check)
+        case .attempt, .refusal:
             let outcome = Command.CallOutcome(number: try number(), campaign: try required("campaign"), at: try instant("at"))
-            command = verb == "ATTEMPT" ? .attempt(outcome) : .refusal(outcome)
-        case "OPTOUT":
+            command = known == .attempt ? .attempt(outcome) : .refusal(outcome)
+        case .optOut:
             command = .optOut(number: try number(), source: optional("source") ?? "dialer", at: try instant("at"))
-        case "CONSENT":
-            let number = try number()
-            let record = ConsentRecord(
-                kind: try kind(), scope: optional("scope") ?? "*", givenAt: try instant("given-at") ?? Date(),
-                proof: try required("proof"))
-            command = .consent(number: number, record: record)
-        case "REVOKE":
+        case .consent:
+            command = .consent(
+                number: try number(), kind: try kind(), scope: optional("scope") ?? "*", proof: try required("proof"),
+                givenAt: try instant("given-at"))
+        case .revoke:
             command = .revoke(number: try number(), kind: try kind(), scope: optional("scope") ?? "*", at: try instant("at"))
-        case "PING": command = .ping
-        case "VERSION": command = .version
-        case "STATS": command = .stats
-        case "RELOAD": command = .reload
-        case "QUIT": command = .quit
-        default:
-            throw ProtocolError(.unknownCommand, "unknown command '\(verb)'; VERSION lists the commands", id: id)
+        case .ping: command = .ping
+        case .version: command = .version
+        case .stats: command = .stats
+        case .reload: command = .reload
+        case .quit: command = .quit
         }
         if let extra = words.first {
             throw ProtocolError(.badSyntax, "unexpected word '\(extra)' after \(verb)", id: id)

@@ -32,13 +32,16 @@ public struct Response: Sendable, Equatable {
         fields.map { "\($0.key)=\(LineTokenizer.quote($0.value))" }.joined(separator: " ")
     }
 
-    /// `ALLOW|DENY <reason> [id=] rule= regime= ...facts`.
-    public static func decision(_ decision: Decision, id: String?, extra: [Fact] = []) -> Response {
+    /// `ALLOW|DENY <reason> [id=] rule= regime= ...facts`, or for a plan (a decision about
+    /// another instant than now) `WOULD-ALLOW|WOULD-DENY`, so that a client reading the first
+    /// word can never take a plan for a permission to call.
+    public static func decision(_ decision: Decision, id: String?, planned: Bool = false, extra: [Fact] = []) -> Response {
         var fields = [Fact("rule", decision.rule)]
         if let regime = decision.regime { fields.append(Fact("regime", regime.rawValue)) }
         fields += extra
         fields += decision.facts.filter { $0.key != "regime" }
-        return Response([decision.verdict.rawValue, decision.reason.rawValue], id: id, fields: fields)
+        let head = planned ? "WOULD-" + decision.verdict.rawValue : decision.verdict.rawValue
+        return Response([head, decision.reason.rawValue], id: id, fields: fields)
     }
 
     /// `ERR <code> [id=] message="..."`.

@@ -3,15 +3,19 @@ import DialGateCore
 import DialGateProtocol
 import DialGateSystemd
 import Foundation
-import Synchronization
+import NIOCore
 
 /// The journal record of every decision, written before the answer leaves the daemon.
 ///
 /// Numbers are written as a keyed pseudonym (HMAC-SHA-256 under a key kept in the state
 /// directory) unless configured otherwise, so that the journal minimises personal data while
-/// an auditor holding the key can still find every entry about one number. Each entry carries
-/// a sequence number that counts up by one per decision for the life of the process, with a
-/// random run id: a missing entry shows as a gap.
+/// an auditor holding the key can still find every entry about one number. Every entry
+/// (decisions, ledger events, refused requests) carries a sequence number that counts up by
+/// one for the life of the process, with a random run id: a missing entry shows as a gap.
+///
+/// Entries are built on the caller's thread, outside any lock, and handed to one
+/// ``AuditWriter`` thread that numbers and sends them, so a stalled journald never blocks an
+/// event loop: the caller gets a failure once the deadline passes, and denies.
 public final class AuditTrail: Sendable {
     public typealias NumberMode = AuditSettings.NumberMode
 
@@ -23,7 +27,10 @@ public final class AuditTrail: Sendable {
         public var requestID: String?
         public var peer: PeerCredentials?
         public var at: Date
+        /// A PLAN: a decision about `at`, not a permission to call now.
         public var dryRun: Bool
+        /// The instant a live CHECK's client gave, when it gave one.
+        public var clientAt: Date?
         public var snapshot: String
         public var listsAsOf: String
     }
@@ -32,73 +39,105 @@ public final class AuditTrail: Sendable {
     public let run: String
     private let pseudonymizer: Pseudonymizer
     private let mode: NumberMode
-    private let sequence = Mutex<UInt64>(0)
+    private let writer: AuditWriter
 
-    public init(pseudonymizer: Pseudonymizer, mode: NumberMode) {
+    /// - Parameters:
+    ///   - sink: where entries go (the journal; a failing one in tests).
+    ///   - deadline: how long a decision may wait for the journal to take its entry before it
+    ///     is answered `DENY audit-unavailable`.
+    public init(
+        pseudonymizer: Pseudonymizer, mode: NumberMode, sink: AuditSink = SystemdJournalSink(),
+        deadline: Duration = .milliseconds(500)
+    ) {
         self.pseudonymizer = pseudonymizer
         self.mode = mode
         self.run = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        self.writer = AuditWriter(sink: sink, run: run, deadline: deadline)
+        writer.start()
     }
 
-    /// The last sequence number written.
-    public var lastSequence: UInt64 { sequence.withLock { $0 } }
+    deinit {
+        writer.close()
+    }
 
-    /// Writes the decision's entry and returns its sequence number. The sequence number is
-    /// taken only when the journal accepted the entry, so the numbers stay consecutive.
-    /// - Throws: when the journal refused the entry; the caller must then deny.
-    public func record(_ decision: Decision, _ context: Context) throws -> UInt64 {
-        try sequence.withLock { last in
-            let seq = last + 1
-            var entry = JournalEntry.dialgated(message(decision, context), id: AuditMessageID.decision)
-            entry.append("DIALGATE_SEQ", String(seq))
-            entry.append("DIALGATE_RUN", run)
-            entry.append("DIALGATE_VERDICT", decision.verdict.rawValue)
-            entry.append("DIALGATE_REASON", decision.reason.rawValue)
-            entry.append("DIALGATE_RULE", decision.rule)
-            if let regime = decision.regime { entry.append("DIALGATE_REGIME", regime.rawValue) }
-            entry.append("DIALGATE_CAMPAIGN", context.campaign)
-            appendNumber(context, to: &entry)
-            entry.append("DIALGATE_AT", ISOInstant.format(context.at))
-            if context.dryRun { entry.append("DIALGATE_DRY_RUN", "1") }
-            entry.append("DIALGATE_SNAPSHOT", context.snapshot)
-            entry.append("DIALGATE_LISTS_ASOF", context.listsAsOf)
-            if !decision.facts.isEmpty {
-                entry.append("DIALGATE_FACTS", Response.fieldText(decision.facts))
-            }
-            if let id = context.requestID { entry.append("DIALGATE_REQUEST_ID", id) }
-            if let peer = context.peer {
-                entry.append("DIALGATE_PEER_PID", String(peer.pid))
-                entry.append("DIALGATE_PEER_UID", String(peer.uid))
-            }
-            try Journal.send(entry)
-            last = seq
-            return seq
+    /// The last sequence number the journal took.
+    public var lastSequence: UInt64 { writer.lastSequence }
+
+    /// How long an entry may wait for the journal.
+    public var deadline: Duration { writer.deadline }
+
+    /// Sends what is queued and stops the writer thread. Later entries fail.
+    public func close() {
+        writer.close()
+    }
+
+    /// Journals the decision; the future gives its sequence number, or fails when the journal
+    /// did not take it within the deadline (the caller must then deny).
+    public func record(_ decision: Decision, _ context: Context, on eventLoop: EventLoop) -> EventLoopFuture<UInt64> {
+        var entry = JournalEntry.dialgated(message(decision, context), id: AuditMessageID.decision)
+        entry.append(AuditField.verdict, decision.verdict.rawValue)
+        entry.append(AuditField.reason, decision.reason.rawValue)
+        entry.append(AuditField.rule, decision.rule)
+        if let regime = decision.regime { entry.append(AuditField.regime, regime.rawValue) }
+        entry.append(AuditField.campaign, context.campaign)
+        appendNumber(context, to: &entry)
+        entry.append(AuditField.at, ISOInstant.format(context.at))
+        if context.dryRun { entry.append(AuditField.dryRun, "1") }
+        if let clientAt = context.clientAt { entry.append(AuditField.clientAt, ISOInstant.format(clientAt)) }
+        entry.append(AuditField.snapshot, context.snapshot)
+        entry.append(AuditField.listsAsOf, context.listsAsOf)
+        if !decision.facts.isEmpty {
+            entry.append(AuditField.facts, Response.fieldText(decision.facts))
         }
+        if let id = context.requestID { entry.append(AuditField.requestID, id) }
+        appendPeer(context.peer, to: &entry)
+        return writer.submit(entry, on: eventLoop)
     }
 
-    /// Records a ledger event (opt-out, consent, attempt, refusal) in the journal too, so the
-    /// audit trail tells the whole story. Best effort: the ledger itself is the durable record.
-    public func recordEvent(_ event: String, number: PhoneNumber, fields: [Fact], requestID: String?, peer: PeerCredentials?) {
+    /// Journals a ledger event (opt-out, consent, attempt, refusal) the ledger recorded, in
+    /// the same numbered sequence as decisions, so that a missing one shows too.
+    public func recordEvent(
+        _ event: String, number: PhoneNumber, ledgerSeq: UInt64, requestID: String?, peer: PeerCredentials?,
+        on eventLoop: EventLoop
+    ) -> EventLoopFuture<UInt64> {
         var entry = JournalEntry.dialgated("\(event) recorded for \(display(number))", id: AuditMessageID.ledgerRecord)
-        entry.append("DIALGATE_RUN", run)
-        entry.append("DIALGATE_EVENT", event)
-        entry.append("DIALGATE_NUMBER_HMAC", pseudonymizer.pseudonym(for: number))
-        if mode == .clear { entry.append("DIALGATE_NUMBER", number.description) }
-        for field in fields { entry.append("DIALGATE_" + field.key.uppercased().replacingOccurrences(of: "-", with: "_"), field.value) }
-        if let requestID { entry.append("DIALGATE_REQUEST_ID", requestID) }
-        if let peer {
-            entry.append("DIALGATE_PEER_PID", String(peer.pid))
-            entry.append("DIALGATE_PEER_UID", String(peer.uid))
-        }
-        try? Journal.send(entry)
+        entry.append(AuditField.event, event)
+        entry.append(AuditField.numberHMAC, pseudonymizer.pseudonym(for: number))
+        if mode == .clear { entry.append(AuditField.number, number.description) }
+        entry.append(AuditField.ledgerSeq, String(ledgerSeq))
+        if let requestID { entry.append(AuditField.requestID, requestID) }
+        appendPeer(peer, to: &entry)
+        return writer.submit(entry, on: eventLoop)
+    }
+
+    /// Journals a request refused for want of a role: who asked (from the kernel), what, and
+    /// which role it needed.
+    public func recordForbidden(
+        command: String, role: String, requestID: String?, peer: PeerCredentials?, on eventLoop: EventLoop
+    ) -> EventLoopFuture<UInt64> {
+        let who = peer.map { "uid \($0.uid)" } ?? "an unknown peer"
+        var entry = JournalEntry.dialgated(
+            "\(command) refused: \(who) lacks the \(role) role", id: AuditMessageID.forbidden, priority: .warning)
+        entry.append(AuditField.command, command)
+        entry.append(AuditField.role, role)
+        if let requestID { entry.append(AuditField.requestID, requestID) }
+        appendPeer(peer, to: &entry)
+        return writer.submit(entry, on: eventLoop)
+    }
+
+    private func appendPeer(_ peer: PeerCredentials?, to entry: inout JournalEntry) {
+        guard let peer else { return }
+        entry.append(AuditField.peerPID, String(peer.pid))
+        entry.append(AuditField.peerUID, String(peer.uid))
+        entry.append(AuditField.peerGID, String(peer.gid))
     }
 
     private func appendNumber(_ context: Context, to entry: inout JournalEntry) {
         if let number = context.number {
-            entry.append("DIALGATE_NUMBER_HMAC", pseudonymizer.pseudonym(for: number))
-            if mode == .clear { entry.append("DIALGATE_NUMBER", number.description) }
+            entry.append(AuditField.numberHMAC, pseudonymizer.pseudonym(for: number))
+            if mode == .clear { entry.append(AuditField.number, number.description) }
         }
-        if let error = context.numberError { entry.append("DIALGATE_NUMBER_ERROR", error) }
+        if let error = context.numberError { entry.append(AuditField.numberError, error) }
     }
 
     private func display(_ number: PhoneNumber) -> String {
@@ -107,7 +146,8 @@ public final class AuditTrail: Sendable {
 
     private func message(_ decision: Decision, _ context: Context) -> String {
         let who = context.number.map(display) ?? "an invalid number"
-        return "\(decision.verdict.rawValue) \(decision.reason.rawValue): \(who), campaign \(context.campaign)"
+        let head = context.dryRun ? "WOULD-\(decision.verdict.rawValue)" : decision.verdict.rawValue
+        return "\(head) \(decision.reason.rawValue): \(who), campaign \(context.campaign)"
     }
 }
 

@@ -29,7 +29,9 @@ public struct Daemon: Sendable {
 
         let keyFile = configuration.audit.keyFile
         let (key, created) = try Pseudonymizer.loadOrCreateKey(at: keyFile)
-        let audit = AuditTrail(pseudonymizer: Pseudonymizer(key: key), mode: configuration.audit.numberMode)
+        let audit = AuditTrail(
+            pseudonymizer: Pseudonymizer(key: key), mode: configuration.audit.numberMode,
+            deadline: .milliseconds(configuration.audit.deadlineMilliseconds))
         if created { journal(AuditMessageID.auditKeyCreated, "audit pseudonym key created at \(keyFile)", priority: .notice) }
 
         let ledger: Ledger?
@@ -47,8 +49,22 @@ public struct Daemon: Sendable {
             logger.critical("ledger unavailable: every CHECK is denied", metadata: ["error": "\(error)"])
             ledger = nil
         }
+        ledger?.onHealthChange { [logger] failure in
+            if let failure {
+                var entry = JournalEntry.dialgated(
+                    "ledger cannot record (\(failure)): decisions are denied ledger-unavailable until it recovers",
+                    id: AuditMessageID.ledgerFailed, priority: .critical)
+                entry.append(AuditField.problem, failure)
+                entry.sendShowing(on: logger)
+            } else {
+                JournalEntry.dialgated(
+                    "ledger records again: decisions are served", id: AuditMessageID.ledgerRecovered, priority: .notice
+                ).sendShowing(on: logger)
+            }
+        }
 
-        let store = StateStore(ServingState(configuration: configuration, lists: nil, listsProblem: "loading"))
+        let store = StateStore(
+            ServingState(configuration: configuration, lists: nil, listsProblem: "loading", access: .rootOnly))
         let reloader = Reloader(
             configurationPath: configurationPath, store: store, notifier: notifier, statistics: statistics, logger: logger)
         await reloader.loadAtStart(configuration)
@@ -76,10 +92,13 @@ public struct Daemon: Sendable {
             StatusReporter(notifier: notifier, store: store, statistics: statistics, reloader: reloader),
         ]
         if let ledger {
-            let policy = configuration.policy
             services.append(
                 LedgerCompactionService(
-                    ledger: ledger, keepAttemptsDays: policy.attemptWindowDays, keepRefusalsDays: policy.refusalQuietDays + 1,
+                    ledger: ledger,
+                    windows: {
+                        let policy = store.current.configuration.policy
+                        return (policy.attemptWindowDays, policy.refusalQuietDays + 1)
+                    },
                     logger: logger))
         }
         let serviceGroup = ServiceGroup(
@@ -97,6 +116,8 @@ public struct Daemon: Sendable {
         } catch {
             failure = error
         }
+        // Every queued entry is sent (or expired) first, so the last number is final.
+        audit.close()
         // The last sequence number lets `dialgate audit verify` prove the run's tail complete.
         journal(
             AuditMessageID.stopping, "dialgated stopped after \(statistics.decisions) decisions",

@@ -5,21 +5,35 @@ import NIOCore
 
 /// The gate: answers each request from the current serving state, the ledger and the policy,
 /// and writes every decision to the audit trail before the answer is sent. Whatever keeps it
-/// from a sound decision (no lists, no ledger, no journal) is a DENY naming the cause.
+/// from a sound decision (no lists, a ledger that cannot record, a journal that does not take
+/// the entry) is a DENY naming the cause.
+///
+/// Each command needs a role (`[access]`), checked against the peer's kernel credentials
+/// before anything else: a refused command changes nothing and is journaled.
 public final class Gate: RequestResponder {
-    public static let version = "0.1.0"
-    public static let protocolVersion = "1"
+    public static let version = "0.2.0"
+    public static let protocolVersion = "2"
+
+    /// How far a CHECK's `at=` (the client's clock) or a write's date may be from the gate's
+    /// clock before it is refused as `clock-skew` (Protocol.md).
+    public static let defaultClockTolerance: TimeInterval = 30
 
     private let store: StateStore
     private let ledger: Ledger?
     private let audit: AuditTrail
     private let statistics: Statistics
-    private let reloader: Reloader
+    private let reloader: Reloader?
     private let clock: @Sendable () -> Date
+    private let clockTolerance: TimeInterval
+    private let statisticsHooks: [@Sendable () -> [Fact]]
 
+    /// - Parameters:
+    ///   - reloader: serves RELOAD; nil where nothing reloads (in-process tests).
+    ///   - statisticsHooks: more STATS facts from other parts of the daemon.
     public init(
-        store: StateStore, ledger: Ledger?, audit: AuditTrail, statistics: Statistics, reloader: Reloader,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        store: StateStore, ledger: Ledger?, audit: AuditTrail, statistics: Statistics, reloader: Reloader?,
+        clock: @escaping @Sendable () -> Date = { Date() }, clockTolerance: TimeInterval = Gate.defaultClockTolerance,
+        statisticsHooks: [@Sendable () -> [Fact]] = []
     ) {
         self.store = store
         self.ledger = ledger
@@ -27,30 +41,55 @@ public final class Gate: RequestResponder {
         self.statistics = statistics
         self.reloader = reloader
         self.clock = clock
+        self.clockTolerance = clockTolerance
+        self.statisticsHooks = statisticsHooks
     }
 
     public func respond(to request: Request, from peer: PeerCredentials?, on eventLoop: EventLoop) -> Answer {
+        let state = store.current
+        let verb = request.command.verb
+        if let role = verb.role, !state.access.allows(role, to: peer) {
+            return forbidden(verb, role: role, id: request.id, peer: peer, state: state, on: eventLoop)
+        }
         switch request.command {
         case .check(let check):
-            return .now(decide(check, id: request.id, peer: peer))
+            let now = clock()
+            if let at = check.at, abs(at.timeIntervalSince(now)) > clockTolerance {
+                statistics.countError()
+                return .now(
+                    .error(
+                        ProtocolError(
+                            .clockSkew,
+                            "at=\(ISOInstant.format(at)) is \(Self.span(at.timeIntervalSince(now))) from the gate's clock "
+                                + "\(ISOInstant.format(now)); a CHECK is about now (tolerance \(Int(clockTolerance)) s): "
+                                + "fix the client's clock, or use PLAN to ask about another instant",
+                            id: request.id)))
+            }
+            return decide(check, at: now, clientAt: check.at, planned: false, id: request.id, peer: peer, state: state, on: eventLoop)
+        case .plan(let check):
+            return decide(
+                check, at: check.at ?? clock(), clientAt: nil, planned: true, id: request.id, peer: peer, state: state,
+                on: eventLoop)
         case .attempt(let outcome):
-            return record(
-                .attempt(number: outcome.number, campaign: outcome.campaign, at: outcome.at ?? clock()),
-                event: "attempt", id: request.id, peer: peer, on: eventLoop)
+            return recordOutcome(outcome, event: "attempt", id: request.id, peer: peer, state: state, on: eventLoop) {
+                .attempt(number: outcome.number, campaign: outcome.campaign, at: $0)
+            }
         case .refusal(let outcome):
-            return record(
-                .refusal(number: outcome.number, campaign: outcome.campaign, at: outcome.at ?? clock()),
-                event: "refusal", id: request.id, peer: peer, on: eventLoop)
+            return recordOutcome(outcome, event: "refusal", id: request.id, peer: peer, state: state, on: eventLoop) {
+                .refusal(number: outcome.number, campaign: outcome.campaign, at: $0)
+            }
         case .optOut(let number, let source, let at):
             return record(
-                .optOut(number: number, at: at ?? clock(), source: source), event: "optout", id: request.id,
-                peer: peer, on: eventLoop)
-        case .consent(let number, let consent):
-            return record(.consent(number: number, consent), event: "consent", id: request.id, peer: peer, on: eventLoop)
+                at: at, field: "at", event: "optout", id: request.id, peer: peer, on: eventLoop
+            ) { .optOut(number: number, at: $0, source: source) }
+        case .consent(let number, let kind, let scope, let proof, let givenAt):
+            return record(
+                at: givenAt, field: "given-at", event: "consent", id: request.id, peer: peer, on: eventLoop
+            ) { .consent(number: number, ConsentRecord(kind: kind, scope: scope, givenAt: $0, proof: proof)) }
         case .revoke(let number, let kind, let scope, let at):
             return record(
-                .consentRevoked(number: number, scope: scope, kind: kind, at: at ?? clock()), event: "revoke",
-                id: request.id, peer: peer, on: eventLoop)
+                at: at, field: "at", event: "revoke", id: request.id, peer: peer, on: eventLoop
+            ) { .consentRevoked(number: number, scope: scope, kind: kind, at: $0) }
         case .ping:
             return .now(Response(["PONG"], id: request.id))
         case .version:
@@ -61,10 +100,13 @@ public final class Gate: RequestResponder {
                         Fact("protocol", Self.protocolVersion), Fact("commands", Request.verbs.joined(separator: ",")),
                     ]))
         case .stats:
-            return .now(Response(["STATS"], id: request.id, fields: stats()))
+            return .now(Response(["STATS"], id: request.id, fields: stats(state)))
         case .reload:
+            guard let reloader else {
+                return .now(.error(ProtocolError(.reloadFailed, "nothing to reload in this gate", id: request.id)))
+            }
             let promise = eventLoop.makePromise(of: Response.self)
-            promise.completeWithTask { [reloader] in
+            promise.completeWithTask {
                 let outcome = await reloader.reload(trigger: "command")
                 switch outcome {
                 case .success(let facts): return .ok(id: request.id, facts)
@@ -78,13 +120,15 @@ public final class Gate: RequestResponder {
         }
     }
 
-    /// Decides one CHECK and writes it to the journal; the answer carries the audit sequence
-    /// number so that a dialer can cite the entry.
-    func decide(_ check: Command.Check, id: String?, peer: PeerCredentials?) -> Response {
-        let state = store.current
-        let now = clock()
-        let at = check.at ?? now
-        var decision: Decision
+    // MARK: Decisions
+
+    /// Decides one CHECK (for now) or PLAN (for `at`) and journals it; the answer waits for
+    /// the journal to take the entry and carries its sequence number, so a dialer can cite it.
+    private func decide(
+        _ check: Command.Check, at: Date, clientAt: Date?, planned: Bool, id: String?, peer: PeerCredentials?,
+        state: ServingState, on eventLoop: EventLoop
+    ) -> Answer {
+        let decision: Decision
         var number: PhoneNumber?
         var numberError: String?
         switch check.number {
@@ -97,27 +141,29 @@ public final class Gate: RequestResponder {
         }
         let context = AuditTrail.Context(
             campaign: check.campaign, number: number, numberError: numberError, requestID: id, peer: peer, at: at,
-            dryRun: check.at != nil, snapshot: state.lists?.id ?? "none", listsAsOf: state.listsAsOf)
-        var extra: [Fact] = []
-        do {
-            let seq = try audit.record(decision, context)
-            extra.append(Fact("seq", String(seq)))
-        } catch {
-            decision = Decision(.auditUnavailable, rule: "C. consom. L223-1 (proof of compliance)", facts: [Fact("error", "\(error)")])
+            dryRun: planned, clientAt: clientAt, snapshot: state.lists?.id ?? "none", listsAsOf: state.listsAsOf)
+        let numberFact = number.map { [Fact("number", $0.description)] } ?? []
+        let statistics = self.statistics
+        let answer = audit.record(decision, context, on: eventLoop).map { seq -> Response in
+            if !planned { statistics.count(decision.verdict) }
+            return .decision(decision, id: id, planned: planned, extra: [Fact("seq", String(seq))] + numberFact)
+        }.recover { error -> Response in
+            let denied = Policy.auditUnavailable("\(error)")
+            if !planned { statistics.count(denied.verdict) }
+            return .decision(denied, id: id, planned: planned, extra: numberFact)
         }
-        statistics.count(decision.verdict)
-        if let number { extra.append(Fact("number", number.description)) }
-        return .decision(decision, id: id, extra: extra)
+        return .later(answer)
     }
 
     private func decide(_ number: PhoneNumber, check: Command.Check, at: Date, state: ServingState) -> Decision {
         guard let lists = state.lists else {
-            return Decision(
-                .listsUnavailable, rule: "fail closed: no list snapshot loaded",
-                facts: [Fact("problem", state.listsProblem ?? "not loaded")])
+            return Policy.listsUnavailable(state.listsProblem ?? "not loaded")
         }
         guard let ledger else {
-            return Decision(.ledgerUnavailable, rule: "fail closed: the ledger could not be opened")
+            return Policy.ledgerUnavailable("the ledger could not be opened")
+        }
+        if let failure = ledger.failure {
+            return Policy.ledgerUnavailable(failure)
         }
         var facts = lists.facts(for: number)
         let recorded = ledger.facts(for: number)
@@ -135,30 +181,110 @@ public final class Gate: RequestResponder {
         return state.policy.decide(number: number, campaignID: check.campaign, channel: check.channel, facts: facts, at: at)
     }
 
-    private func record(
-        _ record: LedgerRecord, event: String, id: String?, peer: PeerCredentials?, on eventLoop: EventLoop
+    // MARK: Writes
+
+    /// ATTEMPT and REFUSAL: also checks that the campaign exists and that the date falls
+    /// within the longest window a rule counts back, since a record outside it could only be
+    /// a typo or a wrong clock.
+    private func recordOutcome(
+        _ outcome: Command.CallOutcome, event: String, id: String?, peer: PeerCredentials?, state: ServingState,
+        on eventLoop: EventLoop, _ make: @escaping (Date) -> LedgerRecord
     ) -> Answer {
+        guard state.configuration.campaign(id: outcome.campaign) != nil else {
+            statistics.countError()
+            return .now(
+                .error(
+                    ProtocolError(
+                        .unknownCampaign, "campaign '\(outcome.campaign)' is not declared in the configuration; nothing recorded",
+                        id: id)))
+        }
+        if let at = outcome.at {
+            let policy = state.configuration.policy
+            let windowDays = max(policy.attemptWindowDays, policy.refusalQuietDays + 1)
+            let oldest = clock().addingTimeInterval(-Double(windowDays) * 86_400)
+            if at < oldest {
+                statistics.countError()
+                return .now(
+                    .error(
+                        ProtocolError(
+                            .clockSkew,
+                            "at=\(ISOInstant.format(at)) is before \(ISOInstant.format(oldest)), older than any rule's window "
+                                + "(\(windowDays) days): nothing recorded",
+                            id: id)))
+            }
+        }
+        return record(at: outcome.at, field: "at", event: event, id: id, peer: peer, on: eventLoop, make)
+    }
+
+    /// Records a write durably, then journals it; `OK` only once the ledger has it on disk.
+    /// A date in the future beyond the clock tolerance is refused: nothing a client reports
+    /// has happened yet.
+    private func record(
+        at: Date?, field: String, event: String, id: String?, peer: PeerCredentials?, on eventLoop: EventLoop,
+        _ make: @escaping (Date) -> LedgerRecord
+    ) -> Answer {
+        let now = clock()
+        if let at, at.timeIntervalSince(now) > clockTolerance {
+            statistics.countError()
+            return .now(
+                .error(
+                    ProtocolError(
+                        .clockSkew,
+                        "\(field)=\(ISOInstant.format(at)) is \(Self.span(at.timeIntervalSince(now))) in the future of the gate's "
+                            + "clock (tolerance \(Int(clockTolerance)) s): nothing recorded",
+                        id: id)))
+        }
         guard let ledger else {
+            statistics.countError()
             return .now(.error(ProtocolError(.ledgerUnavailable, "the ledger could not be opened; nothing recorded", id: id)))
         }
+        let record = make(at ?? now)
         let promise = eventLoop.makePromise(of: Response.self)
         promise.completeWithTask { [audit, statistics] in
+            let ledgerSeq: UInt64
             do {
-                try await ledger.append(record)
+                ledgerSeq = try await ledger.append(record)
             } catch {
                 statistics.countError()
                 return .error(ProtocolError(.ledgerUnavailable, "not recorded: \(error)", id: id))
             }
             statistics.countLedgerWrite()
             let number = record.number
-            audit.recordEvent(event, number: number, fields: [], requestID: id, peer: peer)
-            return .ok(id: id, [Fact("recorded", event), Fact("number", number.description)])
+            var fields = [Fact("recorded", event), Fact("number", number.description)]
+            // Recorded is recorded: the ledger is the durable record. The journal entry is its
+            // numbered echo; if it is missing, the answer says so instead of pretending.
+            let seq = try? await audit.recordEvent(
+                event, number: number, ledgerSeq: ledgerSeq, requestID: id, peer: peer, on: eventLoop
+            ).get()
+            fields.append(seq.map { Fact("seq", String($0)) } ?? Fact("audit", "unavailable"))
+            return .ok(id: id, fields)
         }
         return .later(promise.futureResult)
     }
 
-    private func stats() -> [Fact] {
-        let state = store.current
+    // MARK: Access
+
+    private func forbidden(
+        _ verb: Command.Verb, role: AccessSettings.Role, id: String?, peer: PeerCredentials?, state: ServingState,
+        on eventLoop: EventLoop
+    ) -> Answer {
+        statistics.countError()
+        let held = state.access.roles(of: peer).sorted().map(\.rawValue)
+        let who = peer.map { "uid \($0.uid) gid \($0.gid)" } ?? "a peer whose credentials are unknown"
+        let error = ProtocolError(
+            .forbidden,
+            "\(verb.rawValue) needs the \(role.rawValue) role; \(who) holds \(held.isEmpty ? "none" : held.joined(separator: ", ")) "
+                + "(see [access] in the configuration); nothing changed",
+            id: id)
+        let answer = audit.recordForbidden(
+            command: verb.rawValue, role: role.rawValue, requestID: id, peer: peer, on: eventLoop
+        ).map { _ in Response.error(error) }.recover { _ in Response.error(error) }
+        return .later(answer)
+    }
+
+    // MARK: STATS
+
+    private func stats(_ state: ServingState) -> [Fact] {
         var facts = statistics.facts
         facts.append(Fact("audit_seq", String(audit.lastSequence)))
         facts.append(Fact("audit_run", audit.run))
@@ -170,6 +296,16 @@ public final class Gate: RequestResponder {
         }
         facts.append(Fact("campaigns", String(state.configuration.campaigns.count)))
         if let ledger { facts += ledger.statisticsFacts } else { facts.append(Fact("ledger", "unavailable")) }
+        for hook in statisticsHooks { facts += hook() }
         return facts
+    }
+
+    /// `3 h 05 min`, `42 s`: how far apart two clocks are, for error messages.
+    static func span(_ seconds: TimeInterval) -> String {
+        let total = Int(abs(seconds).rounded())
+        if total < 120 { return "\(total) s" }
+        if total < 7200 { return "\(total / 60) min" }
+        if total < 2 * 86_400 { return "\(total / 3600) h \(total % 3600 / 60) min" }
+        return "\(total / 86_400) days"
     }
 }

@@ -14,8 +14,9 @@ import Foundation
 /// readable with `less`, searchable with `grep +33612345678`.
 ///
 /// Any doubt about the file makes the ledger fail closed: it refuses to open over damage it
-/// cannot explain, and stops accepting appends after an I/O error; the daemon then answers
-/// DENY with reason `ledger-unavailable`.
+/// cannot explain, and after an I/O error it refuses appends (and ``failure`` says why) until a
+/// retry shows the disk takes writes again; the daemon then answers DENY with reason
+/// `ledger-unavailable`.
 public final class Ledger: Sendable {
     /// The directory holding `ledger.log` (and, after trouble, its forensic copies).
     public let directory: String
@@ -49,7 +50,7 @@ public final class Ledger: Sendable {
             self.openReport = outcome.report
             self.writer = LedgerWriter(
                 directory: lockedDirectory, log: outcome.log, size: outcome.size, nextSeq: outcome.nextSeq,
-                state: outcome.state)
+                state: outcome.state, faults: options.faults, retryInterval: options.retryInterval)
         } catch {
             log?.close()
             lockedDirectory.close()
@@ -76,6 +77,19 @@ public final class Ledger: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             writer.submit(.append(record, continuation))
         }
+    }
+
+    /// Why the ledger cannot record now (a write or sync failed and no retry has succeeded
+    /// since), or nil when it records. Every decision reads it: one atomic load when healthy.
+    public var failure: String? {
+        if writer.healthy.load(ordering: .relaxed) { return nil }
+        return writer.figures.withLock { $0.failure } ?? "the ledger cannot record"
+    }
+
+    /// Calls `handler` when the ledger fails (with why) and when it records again (nil), from
+    /// the ledger's writer thread: for the journal and the status line.
+    public func onHealthChange(_ handler: @escaping @Sendable (String?) -> Void) {
+        writer.onHealthChange.withLock { $0 = handler }
     }
 
     /// What the ledger knows about `number`; empty for a number it never saw. Takes a lock

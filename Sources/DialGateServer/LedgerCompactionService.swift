@@ -12,28 +12,26 @@ import ServiceLifecycle
 public struct LedgerCompactionService: Service {
     private let ledger: Ledger
     private let interval: Duration
-    private let keepAttemptsDays: Int
-    private let keepRefusalsDays: Int
+    private let windows: @Sendable () -> (attemptsDays: Int, refusalsDays: Int)
     private let logger: Logger
     private let now: @Sendable () -> Date
 
     /// - Parameters:
     ///   - interval: time between compactions (default 6 hours).
-    ///   - keepAttemptsDays: the attempts window (D223-9: 30 days).
-    ///   - keepRefusalsDays: the quiet period after a refusal (D223-9: 60 days).
+    ///   - windows: the attempts window and the quiet period after a refusal (D223-9: 30 and
+    ///     60 days) of the policy in force, read at each run, so that a reload that widens a
+    ///     window never lets a compaction drop a record the new policy needs.
     ///   - now: the clock, injectable for tests and replays.
     public init(
         ledger: Ledger,
         interval: Duration = .seconds(6 * 3600),
-        keepAttemptsDays: Int = 30,
-        keepRefusalsDays: Int = 60,
+        windows: @escaping @Sendable () -> (attemptsDays: Int, refusalsDays: Int),
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.ledger = ledger
         self.interval = interval
-        self.keepAttemptsDays = keepAttemptsDays
-        self.keepRefusalsDays = keepRefusalsDays
+        self.windows = windows
         self.logger = logger
         self.now = now
     }
@@ -51,15 +49,17 @@ public struct LedgerCompactionService: Service {
     }
 
     private func compactOnce() async {
+        let windows = windows()
         do {
             let report = try await ledger.compactWithoutBlocking(
-                now: now(), keepAttemptsDays: keepAttemptsDays, keepRefusalsDays: keepRefusalsDays)
+                now: now(), keepAttemptsDays: windows.attemptsDays, keepRefusalsDays: windows.refusalsDays)
             logger.info(
                 "ledger compacted",
                 metadata: [
                     "kept": "\(report.kept)", "dropped": "\(report.dropped)",
                     "bytes_before": "\(report.bytesBefore)", "bytes_after": "\(report.bytesAfter)",
-                    "duration": "\(report.duration)",
+                    "duration": "\(report.duration)", "attempt_window_days": "\(windows.attemptsDays)",
+                    "refusal_window_days": "\(windows.refusalsDays)",
                 ])
         } catch {
             logger.error("ledger compaction failed", metadata: ["error": "\(error)"])

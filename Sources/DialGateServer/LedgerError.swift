@@ -24,8 +24,8 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     case inUse(path: String)
     /// A record cannot be written (for example a date outside the years 1970...9999).
     case invalidRecord(String)
-    /// An earlier write or fsync failed, so what is on disk is unknown; every later append
-    /// fails until the daemon restarts and replays the file.
+    /// An earlier write or fsync failed; every later append fails until the ledger's retry
+    /// (a test write, then cutting the file back to its last acknowledged record) succeeds.
     case unavailable(String)
     /// The ledger was closed.
     case closed

@@ -8,8 +8,17 @@ public struct LedgerOptions: Hashable, Sendable {
     /// (`dialgated --repair-ledger`) after looking at the damage, never the daemon by itself.
     public var repairDamagedRecords: Bool
 
+    /// Failures to inject into writes and syncs (tests only).
+    public var faults: LedgerFaults?
+
+    /// How often a ledger that could not record tries again to write (a test write, then
+    /// cutting its file back to the last acknowledged record).
+    public var retryInterval: Duration
+
     /// The options; by default damage before the tail refuses the open.
-    public init(repairDamagedRecords: Bool = false) {
+    public init(repairDamagedRecords: Bool = false, faults: LedgerFaults? = nil, retryInterval: Duration = .seconds(1)) {
         self.repairDamagedRecords = repairDamagedRecords
+        self.faults = faults
+        self.retryInterval = retryInterval
     }
 }

@@ -15,8 +15,11 @@ final class LedgerWriter: Sendable {
         var log: LedgerFile
         var size: UInt64
         var nextSeq: UInt64
-        /// Set when an I/O error leaves the file in an unknown state; appends then fail.
+        /// Set when a write or sync failed; appends then fail until a retry succeeds.
         var failure: String?
+        /// Whether a retry may clear `failure`: not after a compaction failed past its
+        /// rename, when which file holds the ledger is unknown.
+        var recoverable = true
     }
 
     /// Work for the writer, in arrival order.
@@ -41,8 +44,19 @@ final class LedgerWriter: Sendable {
     private let queue = Mutex(Queue())
     private let wakeup = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
+    /// False from a failed write or sync until a retry succeeds: read on every decision.
+    let healthy = Atomic<Bool>(true)
+    private let faults: LedgerFaults?
+    private let retryInterval: Duration
+    /// Told when the ledger fails (with why) and when it recovers (nil).
+    let onHealthChange = Mutex<(@Sendable (String?) -> Void)?>(nil)
 
-    init(directory: LedgerDirectory, log: LedgerFile, size: UInt64, nextSeq: UInt64, state: LedgerState) {
+    init(
+        directory: LedgerDirectory, log: LedgerFile, size: UInt64, nextSeq: UInt64, state: LedgerState,
+        faults: LedgerFaults? = nil, retryInterval: Duration = .seconds(1)
+    ) {
+        self.faults = faults
+        self.retryInterval = retryInterval
         self.directory = directory
         self.disk = Mutex(Disk(log: log, size: size, nextSeq: nextSeq))
         self.state = Mutex(state)
@@ -96,7 +110,16 @@ final class LedgerWriter: Sendable {
 
     private func run() {
         while true {
-            wakeup.wait()
+            if healthy.load(ordering: .relaxed) {
+                wakeup.wait()
+            } else if wakeup.wait(timeout: .now() + .nanoseconds(Int(retryInterval.components.seconds) * 1_000_000_000
+                + Int(retryInterval.components.attoseconds / 1_000_000_000))) == .timedOut
+            {
+                // Nothing queued, but the ledger failed: try again, so the gate stops denying
+                // as soon as the disk is back, even if no write comes.
+                disk.withLock { retry(&$0) }
+                continue
+            }
             while true {
                 let taken: [Job]? = queue.withLock { queue in
                     if queue.jobs.isEmpty {
@@ -138,6 +161,7 @@ final class LedgerWriter: Sendable {
         guard !batch.isEmpty else { return }
         var results = [Result<UInt64, LedgerError>](repeating: .failure(.closed), count: batch.count)
         disk.withLock { disk in
+            retry(&disk)
             if let failure = disk.failure {
                 results = results.map { _ in .failure(.unavailable(failure)) }
                 return
@@ -161,21 +185,20 @@ final class LedgerWriter: Sendable {
                 for item in accepted { results[item.index] = .failure(error) }
             }
             do throws(LedgerError) {
+                try faults?.check(.write, path: disk.log.path)
                 try disk.log.write(buffer)
             } catch {
-                // Nothing of this batch was acknowledged: cut what may have been written, and
-                // carry on if that works (a full disk may get room again).
-                do throws(LedgerError) {
-                    try disk.log.truncate(to: disk.size)
-                } catch {
-                    markFailed(&disk, error)
-                }
+                // Nothing of this batch was acknowledged. The ledger fails until a retry shows
+                // the disk takes writes again (a full disk may get room): until then the gate
+                // denies, since the attempts it cannot record would go uncounted.
+                markFailed(&disk, error)
                 fail(error)
                 return
             }
             let clock = ContinuousClock()
             let start = clock.now
             do throws(LedgerError) {
+                try faults?.check(.sync, path: disk.log.path)
                 try disk.log.dataSync()
             } catch {
                 // After a failed fdatasync the kernel may have dropped the dirty pages and will
@@ -229,6 +252,7 @@ final class LedgerWriter: Sendable {
                 reopened = try LedgerFile.openForAppend(directory.file(LedgerReplay.logName), create: false).file
             } catch {
                 markFailed(&disk, error)
+                disk.recoverable = false
                 throw error
             }
             disk.log.close()
@@ -250,7 +274,42 @@ final class LedgerWriter: Sendable {
     }
 
     private func markFailed(_ disk: inout Disk, _ error: LedgerError) {
+        let first = disk.failure == nil
         disk.failure = "\(error)"
         figures.withLock { $0.failure = "\(error)" }
+        healthy.store(false, ordering: .relaxed)
+        if first { onHealthChange.withLock { $0 }?("\(error)") }
+    }
+
+    /// After a failure: a test write and fdatasync of a scratch file beside the ledger, then
+    /// the ledger's file cut back to its last acknowledged record (whatever a failed batch left
+    /// after it goes, so a write answered "not recorded" is never replayed later) and synced.
+    /// Clears the failure when all of it succeeds.
+    private func retry(_ disk: inout Disk) {
+        guard disk.failure != nil, disk.recoverable else { return }
+        let probeName = "\(LedgerReplay.logName).probe"
+        do throws(LedgerError) {
+            let probe = try LedgerFile.create(directory.file(probeName))
+            defer {
+                probe.close()
+                directory.remove(probeName)
+            }
+            try faults?.check(.write, path: probe.path)
+            try probe.write([UInt8](repeating: UInt8(ascii: "\n"), count: 4096))
+            try faults?.check(.sync, path: probe.path)
+            try probe.dataSync()
+            try disk.log.truncate(to: disk.size)
+            try faults?.check(.sync, path: disk.log.path)
+            try disk.log.dataSync()
+            guard try disk.log.size() == disk.size else {
+                throw .unavailable("the ledger's size does not match its last acknowledged record after cutting it back")
+            }
+        } catch {
+            return
+        }
+        disk.failure = nil
+        figures.withLock { $0.failure = nil }
+        healthy.store(true, ordering: .relaxed)
+        onHealthChange.withLock { $0 }?(nil)
     }
 }

@@ -65,6 +65,17 @@ public actor Reloader: Service {
                 return failed(trigger: trigger, problem: "configuration: \(error)")
             }
         }
+        let access: AccessControl
+        do {
+            access = try AccessControl(resolving: configuration.access)
+        } catch {
+            if current.lists == nil {
+                store.replace(
+                    with: ServingState(
+                        configuration: configuration, lists: nil, listsProblem: "\(error)", access: .rootOnly))
+            }
+            return failed(trigger: trigger, problem: "configuration: \(error)")
+        }
         if configuration.daemon != current.configuration.daemon, !starting {
             logger.warning("daemon settings changed in the configuration; they take effect at the next restart")
         }
@@ -76,12 +87,15 @@ public actor Reloader: Service {
         case .failure(let failure):
             if current.lists == nil {
                 // Nothing served yet: keep the configuration, deny with the reason.
-                store.replace(with: ServingState(configuration: configuration, lists: nil, listsProblem: "\(failure)"))
+                store.replace(
+                    with: ServingState(
+                        configuration: configuration, lists: nil, listsProblem: "\(failure)", access: access))
             }
             signature = files
             return failed(trigger: trigger, problem: "\(failure)")
         case .success(let load):
-            store.replace(with: ServingState(configuration: configuration, lists: load.snapshot, listsProblem: nil))
+            store.replace(
+                with: ServingState(configuration: configuration, lists: load.snapshot, listsProblem: nil, access: access))
             signature = files
             statistics.countReload(succeeded: true)
             let snapshot = load.snapshot

@@ -14,9 +14,12 @@ public struct ServingState: Sendable {
     /// The as-of date of each kind of list in force (`bloctel_cleared_asof=2026-11-02 ...`),
     /// written with every decision so an auditor sees how fresh the lists were.
     public let listsAsOf: String
+    /// Who may do what: the `[access]` grants, resolved.
+    public let access: AccessControl
 
-    public init(configuration: Configuration, lists: Snapshot?, listsProblem: String?) {
+    public init(configuration: Configuration, lists: Snapshot?, listsProblem: String?, access: AccessControl) {
         self.configuration = configuration
+        self.access = access
         self.policy = Policy(settings: configuration.policy, campaigns: configuration.campaigns)
         self.lists = lists
         self.listsProblem = listsProblem

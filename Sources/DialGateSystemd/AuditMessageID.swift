@@ -21,6 +21,14 @@ public enum AuditMessageID {
     public static let stopping = "ce895c8ec6f8445b9b84c34001afecac"
     /// The secret key that pseudonymises numbers in the journal was created.
     public static let auditKeyCreated = "949881e3b9a7427c8bd606b80f7b0a80"
+    /// A request was refused because the peer's uid and groups lack the role it needs.
+    public static let forbidden = "03f055e4b9b84f56ae9fb5f916646fe4"
+    /// An audit entry reached the journal after its deadline: its answer was a DENY.
+    public static let auditAbandoned = "86ede63ef2d545c2bd187f58346be6a8"
+    /// The ledger could not record; decisions that depend on it are denied until it recovers.
+    public static let ledgerFailed = "db15b7d1f2384e1e978edb47db2eb7d4"
+    /// The ledger records again after a failure.
+    public static let ledgerRecovered = "0e9a9e68c8b1492a89d83281e0bcb648"
 
     /// Every id above with its name, for the catalog check and for audit tools.
     public static let all: [(name: String, id: String)] = [
@@ -32,5 +40,9 @@ public enum AuditMessageID {
         ("started", started),
         ("stopping", stopping),
         ("auditKeyCreated", auditKeyCreated),
+        ("forbidden", forbidden),
+        ("auditAbandoned", auditAbandoned),
+        ("ledgerFailed", ledgerFailed),
+        ("ledgerRecovered", ledgerRecovered),
     ]
 }

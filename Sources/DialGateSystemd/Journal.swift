@@ -23,34 +23,13 @@ public enum Journal {
     ///   ENOENT when journald's socket does not exist (libsystemd returns success then, and
     ///   the entry is lost: this is detected). The caller answers DENY `audit-unavailable`.
     public static func send(_ entry: JournalEntry) throws(SystemdError) {
-        guard !entry.fields.isEmpty else { throw .emptyEntry }
-        // One contiguous buffer of "NAME=value" fields; the iovecs point into it, so the only
-        // copy is the one into the buffer, and one allocation serves the whole entry.
-        var bytes: [UInt8] = []
-        var capacity = 0
-        for field in entry.fields {
-            guard JournalEntry.isValidFieldName(field.name) else { throw .invalidFieldName(field.name) }
-            capacity += field.name.utf8.count + 1 + field.value.utf8.count
-        }
-        bytes.reserveCapacity(capacity)
-        var ends: [Int] = []
-        ends.reserveCapacity(entry.fields.count)
-        for field in entry.fields {
-            bytes.append(contentsOf: field.name.utf8)
-            bytes.append(UInt8(ascii: "="))
-            SingleLine.append(field.value, to: &bytes)
-            ends.append(bytes.count)
-        }
-        let result: Int32 = bytes.withUnsafeMutableBytes { buffer in
-            withUnsafeTemporaryAllocation(of: iovec.self, capacity: ends.count) { iovecs in
-                var start = 0
-                for (index, end) in ends.enumerated() {
-                    iovecs[index] = iovec(iov_base: buffer.baseAddress! + start, iov_len: end - start)
-                    start = end
-                }
-                return sd_journal_sendv(iovecs.baseAddress!, Int32(ends.count))
-            }
-        }
+        try send(try EncodedJournalEntry(entry))
+    }
+
+    /// Sends an entry already encoded (`EncodedJournalEntry`): what the audit writer does, so
+    /// that building the bytes happens on the caller's thread and the writer only sends.
+    public static func send(_ encoded: EncodedJournalEntry) throws(SystemdError) {
+        let result: Int32 = encoded.withIOVecs { iovecs in sd_journal_sendv(iovecs.baseAddress!, Int32(iovecs.count)) }
         try SystemdError.check(result, "sd_journal_sendv")
         // libsystemd returns 0 and drops the entry when journald's socket does not exist (it
         // deems logging optional), and restores errno, so success and loss look alike. An audit

@@ -146,7 +146,12 @@ struct Verify: ParsableCommand {
     @OptionGroup var scope: AuditScope
 
     func run() throws {
-        let (reader, end) = try scope.open(messageIDs: [AuditMessageID.started, AuditMessageID.decision, AuditMessageID.stopping])
+        // Every numbered entry of a run counts: decisions, ledger events, refused requests,
+        // abandonment notes. They share one sequence, so a missing one of any kind shows.
+        let (reader, end) = try scope.open(messageIDs: [
+            AuditMessageID.started, AuditMessageID.decision, AuditMessageID.ledgerRecord, AuditMessageID.forbidden,
+            AuditMessageID.auditAbandoned, AuditMessageID.stopping,
+        ])
         var continuity = AuditContinuity()
         do {
             let wanted = ["MESSAGE_ID", "DIALGATE_RUN", "DIALGATE_SEQ", "DIALGATE_LAST_SEQ", "_PID"]

@@ -8,7 +8,12 @@ import Foundation
 /// from the files so a compliance officer can try a rule without a daemon.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Ask whether NUMBER may be called for a campaign (exit 0 ALLOW, 1 DENY, 2 error).")
+        abstract: "Ask whether NUMBER may be called for a campaign (exit 0 ALLOW, 1 DENY, 2 error).",
+        discussion: """
+            Without --at the daemon decides for now (CHECK): the only answer a call may be placed on. \
+            With --at it plans (PLAN) and answers WOULD-ALLOW or WOULD-DENY (exit 0 or 1), as does an offline \
+            check (--config/--lists), which cannot see the daemon's ledger: neither is a permission to call.
+            """)
 
     @Argument(help: "The number, in any written form.")
     var number: String
@@ -16,7 +21,7 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: "The campaign id.")
     var campaign: String
 
-    @Option(name: .long, help: "Decide for this instant (ISO-8601 with Z or an offset) instead of now.")
+    @Option(name: .long, help: "Plan for this instant (ISO-8601 with Z or an offset) instead of deciding for now.")
     var at: String?
 
     @Option(name: .long, help: "The channel (voice, sms, email); the campaign's by default.")
@@ -39,7 +44,7 @@ struct Check: ParsableCommand {
     }
 
     private func online() throws {
-        var request = "CHECK \(quoted(number)) campaign=\(quoted(campaign))"
+        var request = "\(at == nil ? "CHECK" : "PLAN") \(quoted(number)) campaign=\(quoted(campaign))"
         if let at { request += " at=\(at)" }
         if let channel { request += " channel=\(channel)" }
         let answer: String
@@ -51,8 +56,8 @@ struct Check: ParsableCommand {
         print(answer)
         guard let response = ResponseLine(parsing: Substring(answer)) else { throw ExitCode(2) }
         switch response.first {
-        case "ALLOW": return
-        case "DENY": throw ExitCode(1)
+        case "ALLOW", "WOULD-ALLOW": return
+        case "DENY", "WOULD-DENY": throw ExitCode(1)
         default: throw ExitCode(2)
         }
     }
@@ -95,7 +100,7 @@ struct Check: ParsableCommand {
             decision = Policy.invalidNumber(error)
         }
         fields.append(Fact("snapshot", snapshot.id))
-        print(Response.decision(decision, id: nil, extra: fields).line, terminator: "")
+        print(Response.decision(decision, id: nil, planned: true, extra: fields).line, terminator: "")
         print("# offline: lists and configuration only; the daemon's ledger (opt-outs, consents, attempts, refusals recorded at runtime) was not consulted")
         if decision.verdict == .deny { throw ExitCode(1) }
     }

@@ -85,7 +85,7 @@ struct AuditCommandTests {
             let client = try daemon.client()
             let allow = try client.ask("CHECK \(TestLists.consenting) campaign=fibre-promo at=\(TestLists.monday) id=first")
             let deny = try client.ask("CHECK \(TestLists.optedOut) campaign=fibre-promo at=\(TestLists.monday) id=other")
-            _ = try client.ask("CHECK \(TestLists.consenting) campaign=fibre-promo at=\(TestLists.sunday) id=second")
+            _ = try client.ask("PLAN \(TestLists.consenting) campaign=fibre-promo at=\(TestLists.sunday) id=second")
             _ = try JournalQuery.entries(matching: "DIALGATE_RUN=\(run)", atLeast: 4)
             let keyFile = daemon.statePath + "/audit.key"
 

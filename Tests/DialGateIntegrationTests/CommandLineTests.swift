@@ -9,20 +9,21 @@ struct CommandLineTests {
         try ChildProcess.run([RunningDaemon.binary("dialgate")] + arguments)
     }
 
-    @Test("check through the socket exits 0 for ALLOW and 1 for DENY, printing the answer")
+    @Test("check through the socket exits 0 for ALLOW and 1 for DENY, printing the answer; with --at it plans")
     func checkThroughTheSocket() async throws {
         try await onOwnThread {
             let daemon = try RunningDaemon(lists: TestLists.standard)
-            let allow = try Self.dialgate([
-                "check", "06 11 11 11 11", "--campaign", "fibre-promo", "--at", TestLists.monday, "--socket", daemon.socketPath,
-            ])
+            let allow = try Self.dialgate(["check", "06 11 11 11 11", "--campaign", "fibre-promo", "--socket", daemon.socketPath])
             #expect(allow.status == 0)
             #expect(allow.output.hasPrefix("ALLOW consent "))
-            let deny = try Self.dialgate([
-                "check", TestLists.optedOut, "--campaign", "fibre-promo", "--at", TestLists.monday, "--socket", daemon.socketPath,
-            ])
+            let deny = try Self.dialgate(["check", TestLists.optedOut, "--campaign", "fibre-promo", "--socket", daemon.socketPath])
             #expect(deny.status == 1)
             #expect(deny.output.hasPrefix("DENY internal-optout "))
+            let planned = try Self.dialgate([
+                "check", "06 11 11 11 11", "--campaign", "fibre-promo", "--at", TestLists.sunday, "--socket", daemon.socketPath,
+            ])
+            #expect(planned.status == 1)
+            #expect(planned.output.hasPrefix("WOULD-DENY non-calling-day "))
             let ping = try Self.dialgate(["ping", "--socket", daemon.socketPath])
             #expect(ping.status == 0 && ping.output == "PONG\n")
             let reload = try Self.dialgate(["reload", "--socket", daemon.socketPath])
@@ -30,7 +31,7 @@ struct CommandLineTests {
         }
     }
 
-    @Test("check offline decides from the configuration and the lists, without a daemon")
+    @Test("check offline decides from the configuration and the lists, without a daemon, and never says a bare ALLOW")
     func checkOffline() async throws {
         try await onOwnThread {
             let config = RunningDaemon.packageRoot + "/examples/dialgate.toml"
@@ -38,13 +39,13 @@ struct CommandLineTests {
                 "check", "0199000040", "--campaign", "fibre-promo", "--at", "2026-11-30T10:15:00+01:00", "--config", config,
             ])
             #expect(allow.status == 0)
-            #expect(allow.output.hasPrefix("ALLOW consent "))
+            #expect(allow.output.hasPrefix("WOULD-ALLOW consent "))
             #expect(allow.output.contains("ledger") && allow.output.contains("not consulted"))
             let deny = try Self.dialgate([
                 "check", "0199000001", "--campaign", "fibre-promo", "--at", "2026-07-20T10:15:00+02:00", "--config", config,
             ])
             #expect(deny.status == 1)
-            #expect(deny.output.hasPrefix("DENY bloctel "))
+            #expect(deny.output.hasPrefix("WOULD-DENY bloctel "))
         }
     }
 

@@ -21,6 +21,8 @@ final class RunningDaemon: @unchecked Sendable {
     let statePath: String
     private(set) var process: ChildProcess!
     let stderrPath: String
+    /// What `start` adds to the daemon's environment for its clock (nothing for the real one).
+    let clockEnvironment: [String: String]
 
     /// The package root, found from this file's path.
     static let packageRoot: String = {
@@ -34,12 +36,37 @@ final class RunningDaemon: @unchecked Sendable {
         return packageRoot + "/.build/debug/" + name
     }
 
+    /// The wall clock the daemons of the tests see unless a test asks for the real one:
+    /// `TestLists.monday` (2026-11-30 09:15:00 UTC), a Monday inside calling hours in Paris,
+    /// frozen. A CHECK is about now, so only a fixed now makes its answers repeatable; PLAN
+    /// covers the other instants.
+    static let frozenNowSeconds = 1_796_030_100
+
+    /// The environment that freezes a daemon's wall clock at `frozenNow`: Tests/FrozenClock's
+    /// preload library, built here with the C compiler on first use. Monotonic clocks (timers,
+    /// sleeps, deadlines) keep running.
+    static func frozenClock() throws -> [String: String] {
+        ["LD_PRELOAD": try frozenClockLibrary.get(), "DIALGATE_FROZEN_REALTIME": String(frozenNowSeconds)]
+    }
+
+    private static let frozenClockLibrary: Result<String, any Error> = Result {
+        let source = packageRoot + "/Tests/FrozenClock/frozen-clock.c"
+        let directory = packageRoot + "/.build/frozen-clock"
+        let library = directory + "/libfrozen-clock-\(ProcessInfo.processInfo.processIdentifier).so"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let (status, output) = try ChildProcess.run(["/usr/bin/cc", "-shared", "-fPIC", "-O2", "-o", library, source, "-ldl"])
+        guard status == 0 else { throw Failure("cannot build \(source): \(output)") }
+        return library
+    }
+
     /// Starts a daemon. `configure` may edit the configuration text (the example one, with
-    /// paths pointing into the scratch directory); `lists` replaces the example lists.
+    /// paths pointing into the scratch directory); `lists` replaces the example lists. Its wall
+    /// clock is `frozenNow` unless `realClock` is set.
     init(
         configure: (String) -> String = { $0 }, lists: [String: String]? = nil, environment: [String: String] = [:],
-        launcher: [String]? = nil, waitForSocket: Bool = true
+        launcher: [String]? = nil, waitForSocket: Bool = true, realClock: Bool = false
     ) throws {
+        self.clockEnvironment = realClock ? [:] : try Self.frozenClock()
         directory = try Self.makeScratchDirectory()
         socketPath = directory + "/dialgate.sock"
         configPath = directory + "/dialgate.toml"
@@ -72,6 +99,7 @@ final class RunningDaemon: @unchecked Sendable {
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.removeValue(forKey: "LISTEN_FDS")
         env.removeValue(forKey: "LISTEN_PID")
+        for (key, value) in clockEnvironment { env[key] = value }
         for (key, value) in environment { env[key] = value }
         process = try ChildProcess((launcher ?? []) + command, environment: env, outputPath: stderrPath)
     }

@@ -1,3 +1,4 @@
+import DialGateSystemd
 import DialGateTestSupport
 import Foundation
 import Testing
@@ -34,7 +35,7 @@ struct SystemdUnitTests {
             // Socket activation: the first query starts the service, and is answered.
             let allow = try machine.run(["dialgate", "check", "0199000040", "--campaign", "fibre-promo", "--at", Self.monday])
             #expect(allow.status == 0)
-            #expect(allow.output.hasPrefix("ALLOW consent "))
+            #expect(allow.output.hasPrefix("WOULD-ALLOW consent "))
             #expect(try machine.property("ActiveState", of: "dialgate.service") == "active")
             #expect(try machine.property("StatusText", of: "dialgate.service").hasPrefix("serving 72 numbers"))
 
@@ -55,7 +56,8 @@ struct SystemdUnitTests {
             let recorded = try machine.shell("printf 'OPTOUT 0199000040 source=systemd-test\\n' | socat - UNIX-CONNECT:/run/dialgate/dialgate.sock")
             #expect(recorded.output.hasPrefix("OK "))
             #expect(try machine.run(["systemctl", "restart", "dialgate.service"]).status == 0)
-            let denied = try machine.run(["dialgate", "check", "0199000040", "--campaign", "fibre-promo", "--at", Self.monday])
+            // A live CHECK: the opt-out comes before any rule of days and hours, whatever the time.
+            let denied = try machine.run(["dialgate", "check", "0199000040", "--campaign", "fibre-promo"])
             #expect(denied.status == 1)
             #expect(denied.output.hasPrefix("DENY internal-optout "))
 
@@ -68,7 +70,7 @@ struct SystemdUnitTests {
                 try machine.property("StatusText", of: "dialgate.service").contains("FAILED")
             }
             #expect(refused)
-            let stillServing = try machine.run(["dialgate", "check", "0199000040", "--campaign", "fibre-promo", "--at", Self.monday])
+            let stillServing = try machine.run(["dialgate", "check", "0199000040", "--campaign", "fibre-promo"])
             #expect(stillServing.output.hasPrefix("DENY internal-optout "))
 
             // systemctl stop: SIGTERM, a clean exit, and an audit trail verified whole.
@@ -77,9 +79,42 @@ struct SystemdUnitTests {
             #expect(try machine.property("ExecMainStatus", of: "dialgate.service") == "0")
             let verify = try machine.run(["dialgate", "audit", "verify"])
             #expect(verify.status == 0)
-            #expect(verify.output.hasSuffix("runs=2 entries=3 missing=0 result=complete\n"))
+            // Run 1: the plan and the opt-out's ledger event; run 2: two checks.
+            #expect(verify.output.hasSuffix("runs=2 entries=4 missing=0 result=complete\n"))
             #expect(!verify.output.contains("head=unchecked"))
             #expect(!verify.output.contains("tail=unchecked"))
+        }
+    }
+
+    @Test("under the shipped unit the daemon sees a dialer's real uid: it may ask and report, and its forged CONSENT is refused and journaled")
+    func rolesFollowTheRealPeer() async throws {
+        try await onOwnThread {
+            let machine = try Self.installedMachine()
+            defer { machine.shutdown() }
+            let added = try machine.shell("useradd --no-create-home --gid dialgate-clients dialer && id -u dialer")
+            #expect(added.status == 0, "\(added.output)")
+            let uid = added.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            func asDialer(_ request: String) throws -> String {
+                try machine.shell(
+                    "printf '\(request)\\n' | setpriv --reuid=dialer --regid=dialgate-clients --init-groups "
+                        + "socat - UNIX-CONNECT:/run/dialgate/dialgate.sock"
+                ).output
+            }
+            #expect(try asDialer("CHECK 0199000030 campaign=fibre-promo id=d1").hasPrefix("DENY no-consent id=d1 "))
+            #expect(try asDialer("ATTEMPT 0199000031 campaign=fibre-promo").hasPrefix("OK recorded=attempt "))
+            let forged = try asDialer("CONSENT 0199000030 proof=forged kind=prospecting")
+            #expect(forged.hasPrefix("ERR forbidden "), "\(forged)")
+            #expect(try asDialer("CHECK 0199000030 campaign=fibre-promo").hasPrefix("DENY no-consent "))
+
+            let decision = try machine.run([
+                "journalctl", "--no-pager", "-o", "json", "DIALGATE_REQUEST_ID=d1", "MESSAGE_ID=\(AuditMessageID.decision)",
+            ]).output
+            #expect(decision.contains("\"DIALGATE_PEER_UID\":\"\(uid)\""), "\(decision)")
+            let refused = try machine.run([
+                "journalctl", "--no-pager", "-o", "json", "MESSAGE_ID=\(AuditMessageID.forbidden)",
+            ]).output
+            #expect(refused.contains("\"DIALGATE_PEER_UID\":\"\(uid)\""), "\(refused)")
+            #expect(refused.contains("\"DIALGATE_ROLE\":\"consent\""))
         }
     }
 

@@ -67,6 +67,40 @@ struct RequestParsingTests {
         }
     }
 
+    @Test("a consent without given-at leaves its date to the gate's clock, not the parser's")
+    func consentDateIsTheGatesToGive() throws {
+        guard case .consent(_, _, _, _, let givenAt) = try Request(parsing: "CONSENT 0612345678 proof=p").command else {
+            Issue.record("not a CONSENT")
+            return
+        }
+        #expect(givenAt == nil)
+    }
+
+    @Test("PLAN is its own command, so its answer can never be read as a CHECK's")
+    func planIsItsOwnCommand() throws {
+        let request = try Request(parsing: "PLAN 0612345678 campaign=x at=2027-01-04T10:00:00+01:00")
+        guard case .plan(let check) = request.command else {
+            Issue.record("not a PLAN")
+            return
+        }
+        #expect(check.at == ISOInstant.parse("2027-01-04T10:00:00+01:00"))
+        #expect(request.command.verb == .plan)
+        #expect(Request.verbs.contains("PLAN"))
+    }
+
+    @Test("every command needs the role its effect calls for")
+    func rolesOfCommands() {
+        #expect(Command.Verb.check.role == .query)
+        #expect(Command.Verb.plan.role == .query)
+        #expect(Command.Verb.attempt.role == .report)
+        #expect(Command.Verb.optOut.role == .report)
+        #expect(Command.Verb.consent.role == .consent)
+        #expect(Command.Verb.revoke.role == .consent)
+        #expect(Command.Verb.reload.role == .admin)
+        #expect(Command.Verb.stats.role == .admin)
+        #expect(Command.Verb.ping.role == nil)
+    }
+
     @Test("an error keeps the request id when it was readable, so the dialer can match it")
     func errorsEchoTheId() {
         do {
@@ -80,14 +114,15 @@ struct RequestParsingTests {
     func writeCommands() throws {
         let consent = try Request(
             parsing: "CONSENT +33612345678 proof=\"web form v3\" kind=callback scope=fibre-promo given-at=2026-11-02T09:00:00Z")
-        guard case .consent(let number, let record) = consent.command else {
+        guard case .consent(let number, let kind, let scope, let proof, let givenAt) = consent.command else {
             Issue.record("not a CONSENT")
             return
         }
         #expect(number.description == "+33612345678")
-        #expect(record.kind == .callback)
-        #expect(record.scope == "fibre-promo")
-        #expect(record.proof == "web form v3")
+        #expect(kind == .callback)
+        #expect(scope == "fibre-promo")
+        #expect(proof == "web form v3")
+        #expect(givenAt == ISOInstant.parse("2026-11-02T09:00:00Z"))
         #expect(try Request(parsing: "OPTOUT 0612345678").command
             == .optOut(number: try PhoneNumber(parsing: "0612345678"), source: "dialer", at: nil))
     }

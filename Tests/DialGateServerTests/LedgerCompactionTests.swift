@@ -148,7 +148,8 @@ struct LedgerCompactionTests {
         let ledger = try Ledger(directory: scratch.path)
         try await ledger.append(.attempt(number: alice, campaign: "c", at: day(0)))
         let service = LedgerCompactionService(
-            ledger: ledger, interval: .seconds(3600), logger: Logger(label: "test"), now: { [now] in now })
+            ledger: ledger, interval: .seconds(3600), windows: { (30, 61) }, logger: Logger(label: "test"),
+            now: { [now] in now })
         let group = ServiceGroup(services: [service], logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

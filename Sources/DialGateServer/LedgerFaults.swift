@@ -1,0 +1,50 @@
+import Synchronization
+
+/// Failures to inject into the ledger's writes and syncs, so the tests can show what the gate
+/// answers when the disk fails (ENOSPC, EIO after an fdatasync) without breaking a real disk.
+///
+/// Armed by a test, read by the ledger's writer before each `write` and `fdatasync` of its
+/// file (and of the test write it makes while recovering). Never armed in the daemon.
+public final class LedgerFaults: Sendable, Hashable {
+    /// The system calls a fault can hit.
+    public enum Operation: Hashable, Sendable {
+        case write
+        case sync
+    }
+
+    private struct Armed: Sendable {
+        var errno: Int32
+        var remaining: Int
+    }
+
+    private let armed = Mutex<[Operation: Armed]>([:])
+
+    public init() {}
+
+    /// Makes the next `times` calls of `operation` fail with `errno` (until ``heal()`` when
+    /// `times` is nil).
+    public func fail(_ operation: Operation, errno: Int32, times: Int? = nil) {
+        armed.withLock { $0[operation] = Armed(errno: errno, remaining: times ?? .max) }
+    }
+
+    /// The disk is healthy again.
+    public func heal() {
+        armed.withLock { $0.removeAll() }
+    }
+
+    /// Throws the armed failure of `operation` on `path`, if any.
+    func check(_ operation: Operation, path: String) throws(LedgerError) {
+        let failure: Int32? = armed.withLock { armed in
+            guard var fault = armed[operation], fault.remaining > 0 else { return nil }
+            fault.remaining -= 1
+            armed[operation] = fault.remaining > 0 ? fault : nil
+            return fault.errno
+        }
+        if let failure {
+            throw .io(operation: operation == .write ? "write" : "fdatasync", path: path, errno: failure)
+        }
+    }
+
+    public static func == (lhs: LedgerFaults, rhs: LedgerFaults) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}

@@ -1,0 +1,42 @@
+/// The names of dialgate's own journal fields: one vocabulary for the code that writes the
+/// audit trail and the code that reads it back (`dialgate audit`, the daemon's own read-back),
+/// so that a renamed field cannot silently leave a reader finding nothing.
+public enum AuditField {
+    /// The process run the entry belongs to; with `seq`, what makes a missing entry visible.
+    public static let run = "DIALGATE_RUN"
+    /// 1, 2, 3… per run, over every audit entry (decisions, ledger events, refusals).
+    public static let seq = "DIALGATE_SEQ"
+    /// The last number of a run, in its stop entry.
+    public static let lastSeq = "DIALGATE_LAST_SEQ"
+    public static let verdict = "DIALGATE_VERDICT"
+    public static let reason = "DIALGATE_REASON"
+    public static let rule = "DIALGATE_RULE"
+    public static let regime = "DIALGATE_REGIME"
+    public static let campaign = "DIALGATE_CAMPAIGN"
+    public static let numberHMAC = "DIALGATE_NUMBER_HMAC"
+    public static let number = "DIALGATE_NUMBER"
+    public static let numberError = "DIALGATE_NUMBER_ERROR"
+    /// The instant decided for.
+    public static let at = "DIALGATE_AT"
+    /// `1` for a PLAN: a decision about an instant, not a permission to call.
+    public static let dryRun = "DIALGATE_DRY_RUN"
+    /// The instant a CHECK's client said it is (within the clock tolerance).
+    public static let clientAt = "DIALGATE_CLIENT_AT"
+    public static let snapshot = "DIALGATE_SNAPSHOT"
+    public static let listsAsOf = "DIALGATE_LISTS_ASOF"
+    public static let facts = "DIALGATE_FACTS"
+    public static let requestID = "DIALGATE_REQUEST_ID"
+    public static let peerPID = "DIALGATE_PEER_PID"
+    public static let peerUID = "DIALGATE_PEER_UID"
+    public static let peerGID = "DIALGATE_PEER_GID"
+    /// A ledger event's kind (`attempt`, `optout`…).
+    public static let event = "DIALGATE_EVENT"
+    /// The ledger's own sequence number of the record an event entry reports.
+    public static let ledgerSeq = "DIALGATE_LEDGER_SEQ"
+    /// A refused request's command and the role it needed.
+    public static let command = "DIALGATE_COMMAND"
+    public static let role = "DIALGATE_ROLE"
+    /// The entry an `auditAbandoned` entry is about.
+    public static let abandonedSeq = "DIALGATE_ABANDONED_SEQ"
+    public static let problem = "DIALGATE_PROBLEM"
+}
