@@ -12,6 +12,11 @@ import Synchronization
 /// an auditor holding the key can still find every entry about one number. Each entry carries
 /// a sequence number that counts up by one per decision for the life of the process, with a
 /// random run id: a missing entry shows as a gap.
+///
+/// Text that comes from clients, lists or the configuration (campaign, request id, facts,
+/// event fields) is written in its visible form (`Response.visible`): a control character, a
+/// Unicode line break or a bidi control shows as `\uXXXX`, so a field reads as one line, in
+/// the order it is stored.
 public final class AuditTrail: Sendable {
     public typealias NumberMode = AuditSettings.NumberMode
 
@@ -54,9 +59,9 @@ public final class AuditTrail: Sendable {
             entry.append("DIALGATE_RUN", run)
             entry.append("DIALGATE_VERDICT", decision.verdict.rawValue)
             entry.append("DIALGATE_REASON", decision.reason.rawValue)
-            entry.append("DIALGATE_RULE", decision.rule)
+            entry.append("DIALGATE_RULE", Response.visible(decision.rule))
             if let regime = decision.regime { entry.append("DIALGATE_REGIME", regime.rawValue) }
-            entry.append("DIALGATE_CAMPAIGN", context.campaign)
+            entry.append("DIALGATE_CAMPAIGN", Response.visible(context.campaign))
             appendNumber(context, to: &entry)
             entry.append("DIALGATE_AT", ISOInstant.format(context.at))
             if context.dryRun { entry.append("DIALGATE_DRY_RUN", "1") }
@@ -65,7 +70,7 @@ public final class AuditTrail: Sendable {
             if !decision.facts.isEmpty {
                 entry.append("DIALGATE_FACTS", Response.fieldText(decision.facts))
             }
-            if let id = context.requestID { entry.append("DIALGATE_REQUEST_ID", id) }
+            if let id = context.requestID { entry.append("DIALGATE_REQUEST_ID", Response.visible(id)) }
             if let peer = context.peer {
                 entry.append("DIALGATE_PEER_PID", String(peer.pid))
                 entry.append("DIALGATE_PEER_UID", String(peer.uid))
@@ -84,8 +89,10 @@ public final class AuditTrail: Sendable {
         entry.append("DIALGATE_EVENT", event)
         entry.append("DIALGATE_NUMBER_HMAC", pseudonymizer.pseudonym(for: number))
         if mode == .clear { entry.append("DIALGATE_NUMBER", number.description) }
-        for field in fields { entry.append("DIALGATE_" + field.key.uppercased().replacingOccurrences(of: "-", with: "_"), field.value) }
-        if let requestID { entry.append("DIALGATE_REQUEST_ID", requestID) }
+        for field in fields {
+            entry.append("DIALGATE_" + field.key.uppercased().replacingOccurrences(of: "-", with: "_"), Response.visible(field.value))
+        }
+        if let requestID { entry.append("DIALGATE_REQUEST_ID", Response.visible(requestID)) }
         if let peer {
             entry.append("DIALGATE_PEER_PID", String(peer.pid))
             entry.append("DIALGATE_PEER_UID", String(peer.uid))
@@ -98,7 +105,7 @@ public final class AuditTrail: Sendable {
             entry.append("DIALGATE_NUMBER_HMAC", pseudonymizer.pseudonym(for: number))
             if mode == .clear { entry.append("DIALGATE_NUMBER", number.description) }
         }
-        if let error = context.numberError { entry.append("DIALGATE_NUMBER_ERROR", error) }
+        if let error = context.numberError { entry.append("DIALGATE_NUMBER_ERROR", Response.visible(error)) }
     }
 
     private func display(_ number: PhoneNumber) -> String {
@@ -107,7 +114,7 @@ public final class AuditTrail: Sendable {
 
     private func message(_ decision: Decision, _ context: Context) -> String {
         let who = context.number.map(display) ?? "an invalid number"
-        return "\(decision.verdict.rawValue) \(decision.reason.rawValue): \(who), campaign \(context.campaign)"
+        return "\(decision.verdict.rawValue) \(decision.reason.rawValue): \(who), campaign \(Response.visible(context.campaign))"
     }
 }
 
