@@ -245,6 +245,83 @@ let consentRows: [Row] = [
 @Test("Opt-in regime: prior consent covering the campaign (new C. consom. L223-1)", arguments: consentRows)
 func optInRegime(row: Row) throws { try check(row) }
 
+// MARK: - 2.2 Withdrawal of consent
+
+/// A consent for every campaign given long ago, withdrawn on 2026-11-20 for what `scope` names.
+func withdrawn(scope: String, change: (inout CallFacts) -> Void = { _ in }) -> CallFacts {
+    var facts = CallFacts(consents: [consent()], revocations: [withdrawal(scope: scope, at: at("2026-11-20 09:00"))])
+    change(&facts)
+    return facts
+}
+
+let withdrawalRows: [Row] = [
+    Row(
+        name: "Withdrawal by campaign: a scope=* consent no longer covers the withdrawn campaign", campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo"), instant: at("2026-11-30 11:00"), reason: .noConsent, rule: "L223-1",
+        shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal by campaign: the scope=* consent still covers the other campaigns", campaign: "mobile-promo",
+        facts: withdrawn(scope: "fibre-promo"), instant: at("2026-11-30 11:00"), reason: .consent,
+        shows: ["consent_scope": "*"]),
+    Row(
+        name: "Withdrawal by campaign: it ends a consent of the campaign's offer category too", campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo") { $0.consents = [consent(scope: "telecom")] }, instant: at("2026-11-30 11:00"),
+        reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal by offer category: every campaign offering it loses the scope=* consent", campaign: "fibre-promo",
+        facts: withdrawn(scope: "telecom"), instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal by offer category: a campaign of another category keeps the consent", campaign: "home-insurance",
+        facts: withdrawn(scope: "telecom"), instant: at("2026-11-30 11:00"), reason: .consent),
+    Row(
+        name: "Withdrawal by *: it ends a consent given for one campaign", campaign: "fibre-promo",
+        facts: withdrawn(scope: "*") { $0.consents = [consent(scope: "fibre-promo")] }, instant: at("2026-11-30 11:00"),
+        reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal by *: it ends every consent for every campaign", campaign: "home-insurance",
+        facts: withdrawn(scope: "*") { $0.consents = [consent(), consent(scope: "insurance")] }, instant: at("2026-11-30 11:00"),
+        reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal: a consent given after it counts again", campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo") { $0.consents.append(consent(scope: "fibre-promo", given: at("2026-11-25 09:00"))) },
+        instant: at("2026-11-30 11:00"), reason: .consent, shows: ["consent_scope": "fibre-promo"]),
+    Row(
+        name: "Withdrawal: a consent given at the very instant of the withdrawal is withdrawn (the safe side)",
+        campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo") { $0.consents = [consent(given: at("2026-11-20 09:00"))] },
+        instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal: a call before the withdrawal was still consented (replay)", campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo"), instant: at("2026-11-19 11:00"), reason: .consent),
+    Row(
+        name: "Withdrawal: a withdrawal of callback consent leaves the prospecting consent", campaign: "fibre-promo",
+        facts: CallFacts(consents: [consent()], revocations: [withdrawal(.callback, scope: "*", at: at("2026-11-20 09:00"))]),
+        instant: at("2026-11-30 11:00"), reason: .consent),
+    Row(
+        name: "Withdrawal: a list consent withdrawn by a ledger revocation for a campaign, the ledger consent for another kept",
+        campaign: "fibre-promo",
+        facts: CallFacts(
+            consents: [consent(), consent(scope: "mobile-promo", given: at("2026-11-02 09:00"))],
+            revocations: [withdrawal(scope: "fibre-promo", at: at("2026-11-20 09:00"))]),
+        instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal of a callback request for a campaign: the callback exception no longer applies to it",
+        campaign: "fibre-promo",
+        facts: CallFacts(
+            consents: [consent(.callback)], revocations: [withdrawal(.callback, scope: "fibre-promo", at: at("2026-11-20 09:00"))]),
+        instant: at("2026-11-30 11:00"), reason: .noConsent),
+    Row(
+        name: "Withdrawal of off-hours consent for a campaign: 21:00 is outside the hours again", campaign: "fibre-promo",
+        facts: allowedFacts("2026-11-30") {
+            $0.consents.append(consent(.offHours))
+            $0.revocations = [withdrawal(.offHours, scope: "fibre-promo", at: at("2026-11-20 09:00"))]
+        },
+        instant: at("2026-11-30 21:00"), reason: .outsideHours),
+]
+
+@Test("Withdrawal of consent covers every consent given before it, for the calls it names (new C. consom. L223-1)", arguments: withdrawalRows)
+func consentWithdrawal(row: Row) throws { try check(row) }
+
 // MARK: - 2.6 Internal do-not-call list
 
 let internalOptOutRows: [Row] = [
