@@ -13,9 +13,11 @@ import Foundation
 /// with `channel-not-allowed` rather than judged by voice rules.
 ///
 /// Assumptions (named in the facts of decisions that use them):
-/// - polling institutes and non-profit associations are not commercial prospecting, in both
-///   regimes (`assumption=not-commercial-prospecting`); the gate trusts the campaign's declared
-///   purpose;
+/// - polling institutes and non-profit associations are not commercial prospecting
+///   (`assumption=not-commercial-prospecting`); the gate trusts the campaign's declared
+///   purpose. In the opt-in regime that exception is **unconfirmed** and off unless configured
+///   (`polling-exception-in-opt-in`, `non-profit-exception-in-opt-in`, named as assumptions
+///   too): such calls then need consent like any other;
 /// - consent is one rule for every kind (`CallFacts.consent(_:for:at:)`): a withdrawal ends
 ///   every earlier consent for the calls it names, whatever the consent's scope;
 /// - sector bans apply to B2B campaigns too (the texts ban the prospecting, whoever is called);
@@ -249,11 +251,25 @@ public struct Policy: Sendable {
                 return (.exemptPress, Rule.pressInOptIn)
             }
         case .polling:
-            draft.assume("not-commercial-prospecting")
-            return (.exemptPolling, regime == .optOut ? Rule.notProspecting : Rule.notProspectingInOptIn)
+            if regime == .optOut {
+                draft.assume("not-commercial-prospecting")
+                return (.exemptPolling, Rule.notProspecting)
+            }
+            if settings.pollingExceptionInOptIn {
+                draft.assume("not-commercial-prospecting")
+                draft.assume("polling-exception-in-opt-in")
+                return (.exemptPolling, Rule.notProspectingInOptIn)
+            }
         case .nonprofit:
-            draft.assume("not-commercial-prospecting")
-            return (.exemptNonprofit, regime == .optOut ? Rule.notProspecting : Rule.notProspectingInOptIn)
+            if regime == .optOut {
+                draft.assume("not-commercial-prospecting")
+                return (.exemptNonprofit, Rule.notProspecting)
+            }
+            if settings.nonProfitExceptionInOptIn {
+                draft.assume("not-commercial-prospecting")
+                draft.assume("non-profit-exception-in-opt-in")
+                return (.exemptNonprofit, Rule.notProspectingInOptIn)
+            }
         case .publicService:
             if settings.publicServiceException {
                 draft.assume("public-service-exception")

@@ -85,15 +85,33 @@ let exceptionRows: [Row] = [
         name: "Administrative guidance: polling is not prospecting (opt-out)", campaign: "polling", facts: registered,
         instant: at("2026-08-03 11:00"), reason: .exemptPolling, shows: ["assumption": "not-commercial-prospecting"]),
     Row(
-        name: "Administrative guidance (unconfirmed in opt-in): polling is not prospecting (opt-in)", campaign: "polling",
-        instant: at("2026-11-30 11:00"), reason: .exemptPolling, rule: "unconfirmed",
-        shows: ["assumption": "not-commercial-prospecting"]),
+        name: "Administrative guidance (unconfirmed in opt-in, default off): a polling call needs consent in the opt-in regime",
+        campaign: "polling", instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "none"]),
+    Row(
+        name: "Administrative guidance (unconfirmed in opt-in, default off): a polling call with consent is allowed on it",
+        campaign: "polling", facts: CallFacts(consents: [consent()]), instant: at("2026-11-30 11:00"), reason: .consent),
+    Row(
+        name: "Administrative guidance (unconfirmed in opt-in, setting on): polling exempt, assumptions named", campaign: "polling",
+        instant: at("2026-11-30 11:00"), settings: settings { $0.pollingExceptionInOptIn = true }, reason: .exemptPolling,
+        rule: "unconfirmed", shows: ["assumption": "not-commercial-prospecting,polling-exception-in-opt-in"]),
+    Row(
+        name: "Administrative guidance: the opt-in polling setting does not touch the opt-out regime", campaign: "polling",
+        facts: registered, instant: at("2026-08-03 11:00"), settings: settings { $0.pollingExceptionInOptIn = true },
+        reason: .exemptPolling, shows: ["assumption": "not-commercial-prospecting"]),
     Row(
         name: "Administrative guidance: non-profit without commercial aim (opt-out)", campaign: "charity", facts: registered,
-        instant: at("2026-08-03 11:00"), reason: .exemptNonprofit),
+        instant: at("2026-08-03 11:00"), reason: .exemptNonprofit, shows: ["assumption": "not-commercial-prospecting"]),
     Row(
-        name: "Administrative guidance (unconfirmed in opt-in): non-profit without commercial aim (opt-in)", campaign: "charity",
-        instant: at("2026-11-30 11:00"), reason: .exemptNonprofit, rule: "unconfirmed"),
+        name: "Administrative guidance (unconfirmed in opt-in, default off): a non-profit call needs consent in the opt-in regime",
+        campaign: "charity", instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "none"]),
+    Row(
+        name: "Administrative guidance (unconfirmed in opt-in, setting on): non-profit exempt, assumptions named",
+        campaign: "charity", instant: at("2026-11-30 11:00"), settings: settings { $0.nonProfitExceptionInOptIn = true },
+        reason: .exemptNonprofit, rule: "unconfirmed",
+        shows: ["assumption": "not-commercial-prospecting,non-profit-exception-in-opt-in"]),
+    Row(
+        name: "Administrative guidance: the polling setting is not the non-profit one", campaign: "charity",
+        instant: at("2026-11-30 11:00"), settings: settings { $0.pollingExceptionInOptIn = true }, reason: .noConsent),
     Row(
         name: "Public service (unconfirmed, default on): exempt in the opt-out regime", campaign: "census", facts: registered,
         instant: at("2026-08-03 11:00"), reason: .exemptPublicService, rule: "unconfirmed",
@@ -135,7 +153,8 @@ let exceptionRows: [Row] = [
         facts: CallFacts(contracts: [telecomContract], attempts: (1...4).map { at("2026-11-\(10 + $0) 11:00") }),
         instant: at("2026-11-30 11:00"), reason: .frequencyCap, shows: ["attempts_30d": "4"]),
     Row(
-        name: "D223-9 binds a polling call: Sunday denied", campaign: "polling", instant: at("2026-11-29 11:00"),
+        name: "D223-9 binds a polling call: Sunday denied", campaign: "polling", facts: CallFacts(consents: [consent()]),
+        instant: at("2026-11-29 11:00"),
         reason: .nonCallingDay),
 ]
 
