@@ -18,7 +18,11 @@ public struct CallFacts: Hashable, Sendable {
     public var bloctelClearedAsOf: CalendarDay? { bloctelClearances.max() }
     /// As-of date of an operator's anti-prospection list that holds the number.
     public var operatorOptOutAsOf: CalendarDay?
+    /// Consents as they were given, from the lists and the ledger.
     public var consents: [ConsentRecord]
+    /// Withdrawals of consent, from the ledger: each one withdraws, for the calls it names,
+    /// every consent of its kind given before it (see `consent(_:for:at:)`).
+    public var revocations: [ConsentRevocation]
     public var contracts: [ContractRecord]
     /// The professional activities (NAF codes or tags) of a B2B contact; `nil` when the number
     /// is not a known business contact.
@@ -36,6 +40,7 @@ public struct CallFacts: Hashable, Sendable {
         bloctelClearances: [CalendarDay] = [],
         operatorOptOutAsOf: CalendarDay? = nil,
         consents: [ConsentRecord] = [],
+        revocations: [ConsentRevocation] = [],
         contracts: [ContractRecord] = [],
         businessActivities: [String]? = nil,
         attempts: [Date] = [],
@@ -46,10 +51,41 @@ public struct CallFacts: Hashable, Sendable {
         self.bloctelClearances = (bloctelClearances + [bloctelClearedAsOf].compactMap { $0 }).sorted(by: >)
         self.operatorOptOutAsOf = operatorOptOutAsOf
         self.consents = consents
+        self.revocations = revocations
         self.contracts = contracts
         self.businessActivities = businessActivities
         self.attempts = attempts
         self.refusals = refusals
+    }
+
+    /// The consent of `kind` that allows a call for `campaign` at `instant`, or why there is none.
+    ///
+    /// The one rule of consent, for list and ledger consents alike (L223-1: consent is given
+    /// before the call and revocable): a consent counts when it covers the campaign, was given
+    /// by `instant`, was not itself marked revoked by then (`revokedAt`), and no withdrawal
+    /// made by then withdrew it for this campaign. A withdrawal withdraws every consent of its
+    /// kind given at or before it, whatever that consent's scope, for the calls its own scope
+    /// names: `REVOKE scope=fibre-promo` ends a `scope=*` consent for campaign fibre-promo
+    /// only; a consent given after the withdrawal counts again.
+    public func consent(_ kind: ConsentRecord.Kind, for campaign: Campaign, at instant: Date) -> ConsentStanding {
+        var why = ConsentStanding.Absence.none
+        for consent in consents where consent.kind == kind {
+            guard consent.covers(campaign) else {
+                if why == .none { why = .otherScope }
+                continue
+            }
+            guard consent.givenAt <= instant else {
+                if why != .revoked { why = .notYetGiven }
+                continue
+            }
+            let revokedItself = consent.revokedAt.map { $0 <= instant } ?? false
+            if revokedItself || revocations.contains(where: { $0.withdraws(consent, for: campaign, by: instant) }) {
+                why = .revoked
+                continue
+            }
+            return .given(consent)
+        }
+        return .absent(why)
     }
 }
 
@@ -86,24 +122,22 @@ public struct ConsentRecord: Hashable, Sendable {
         scope == "*" || scope == campaign.id || campaign.offers.contains(scope)
     }
 
-    /// Given before `instant` and not revoked by then.
+    /// Given before `instant` and not itself revoked by then (withdrawals recorded apart, in
+    /// `CallFacts.revocations`, are weighed by `CallFacts.consent(_:for:at:)`).
     public func isValid(at instant: Date) -> Bool {
         givenAt <= instant && (revokedAt.map { $0 > instant } ?? true)
     }
-
-    /// This consent with a withdrawal applied, when the withdrawal covers it.
-    public func applying(_ revocation: ConsentRevocation) -> ConsentRecord {
-        guard revocation.revokes(self) else { return self }
-        var revoked = self
-        revoked.revokedAt = min(revokedAt ?? revocation.at, revocation.at)
-        return revoked
-    }
 }
 
-/// A withdrawal of consent. It covers the consents of its kind and scope (`*`: every scope)
-/// given at or before it, wherever they were recorded: in the ledger or in a consents list.
-/// A consent recorded later but given earlier (an import of old proofs) is revoked too:
-/// revoking too much is the safe direction.
+/// A withdrawal of consent: the consumer withdrew consent of `kind` for the calls `scope`
+/// names (`*`: every campaign of the professional; a campaign id; an offer category: every
+/// campaign offering it), at `at`.
+///
+/// It withdraws every consent of its kind given at or before `at`, whatever the consent's own
+/// scope and wherever it was recorded (ledger or consents list): a consent `scope=*` withdrawn
+/// for one campaign still holds for the others. A consent recorded later but given earlier (an
+/// import of old proofs) is withdrawn too: withdrawing too much is the safe direction. A
+/// consent given after the withdrawal is untouched.
 public struct ConsentRevocation: Hashable, Sendable {
     public var kind: ConsentRecord.Kind
     public var scope: String
@@ -115,8 +149,15 @@ public struct ConsentRevocation: Hashable, Sendable {
         self.at = at
     }
 
-    public func revokes(_ consent: ConsentRecord) -> Bool {
-        consent.kind == kind && (scope == "*" || scope == consent.scope) && consent.givenAt <= at
+    /// Whether the withdrawal names calls for the campaign: `*`, its id, or one of its offer
+    /// categories (the same matching as a consent's scope).
+    public func covers(_ campaign: Campaign) -> Bool {
+        scope == "*" || scope == campaign.id || campaign.offers.contains(scope)
+    }
+
+    /// Whether, by `instant`, this withdrawal ended `consent` for calls for `campaign`.
+    public func withdraws(_ consent: ConsentRecord, for campaign: Campaign, by instant: Date) -> Bool {
+        consent.kind == kind && at <= instant && consent.givenAt <= at && covers(campaign)
     }
 }
 

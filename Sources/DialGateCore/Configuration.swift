@@ -142,7 +142,8 @@ public struct Configuration: Hashable, Sendable {
     private static func policySettings(_ reader: ConfigurationReader) throws(ConfigurationError) -> PolicySettings {
         try reader.checkKeys([
             "regime", "opt-in-start", "clearance-max-age-days", "max-attempts", "attempt-window-days",
-            "refusal-quiet-days", "press-exception-in-opt-in", "public-service-exception", "callback-exception",
+            "refusal-quiet-days", "press-exception-in-opt-in", "polling-exception-in-opt-in",
+            "non-profit-exception-in-opt-in", "public-service-exception", "callback-exception",
             "consent-lifts-frequency-and-refusal", "alsace-moselle-holidays", "calling-slots", "sector-ban",
             "b2b-coherence",
         ])
@@ -154,6 +155,10 @@ public struct Configuration: Hashable, Sendable {
         policy.attemptWindowDays = try reader.int("attempt-window-days", in: 1...366) ?? policy.attemptWindowDays
         policy.refusalQuietDays = try reader.int("refusal-quiet-days", in: 0...3650) ?? policy.refusalQuietDays
         policy.pressExceptionInOptIn = try reader.bool("press-exception-in-opt-in") ?? policy.pressExceptionInOptIn
+        policy.pollingExceptionInOptIn =
+            try reader.bool("polling-exception-in-opt-in") ?? policy.pollingExceptionInOptIn
+        policy.nonProfitExceptionInOptIn =
+            try reader.bool("non-profit-exception-in-opt-in") ?? policy.nonProfitExceptionInOptIn
         policy.publicServiceException = try reader.bool("public-service-exception") ?? policy.publicServiceException
         policy.callbackException = try reader.bool("callback-exception") ?? policy.callbackException
         policy.consentLiftsFrequencyAndRefusal =

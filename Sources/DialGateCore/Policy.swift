@@ -13,9 +13,13 @@ import Foundation
 /// with `channel-not-allowed` rather than judged by voice rules.
 ///
 /// Assumptions (named in the facts of decisions that use them):
-/// - polling institutes and non-profit associations are not commercial prospecting, in both
-///   regimes (`assumption=not-commercial-prospecting`); the gate trusts the campaign's declared
-///   purpose;
+/// - polling institutes and non-profit associations are not commercial prospecting
+///   (`assumption=not-commercial-prospecting`); the gate trusts the campaign's declared
+///   purpose. In the opt-in regime that exception is **unconfirmed** and off unless configured
+///   (`polling-exception-in-opt-in`, `non-profit-exception-in-opt-in`, named as assumptions
+///   too): such calls then need consent like any other;
+/// - consent is one rule for every kind (`CallFacts.consent(_:for:at:)`): a withdrawal ends
+///   every earlier consent for the calls it names, whatever the consent's scope;
 /// - sector bans apply to B2B campaigns too (the texts ban the prospecting, whoever is called);
 /// - a Bloctel clearance dated after the call's day proves nothing for that call.
 public struct Policy: Sendable {
@@ -247,11 +251,25 @@ public struct Policy: Sendable {
                 return (.exemptPress, Rule.pressInOptIn)
             }
         case .polling:
-            draft.assume("not-commercial-prospecting")
-            return (.exemptPolling, regime == .optOut ? Rule.notProspecting : Rule.notProspectingInOptIn)
+            if regime == .optOut {
+                draft.assume("not-commercial-prospecting")
+                return (.exemptPolling, Rule.notProspecting)
+            }
+            if settings.pollingExceptionInOptIn {
+                draft.assume("not-commercial-prospecting")
+                draft.assume("polling-exception-in-opt-in")
+                return (.exemptPolling, Rule.notProspectingInOptIn)
+            }
         case .nonprofit:
-            draft.assume("not-commercial-prospecting")
-            return (.exemptNonprofit, regime == .optOut ? Rule.notProspecting : Rule.notProspectingInOptIn)
+            if regime == .optOut {
+                draft.assume("not-commercial-prospecting")
+                return (.exemptNonprofit, Rule.notProspecting)
+            }
+            if settings.nonProfitExceptionInOptIn {
+                draft.assume("not-commercial-prospecting")
+                draft.assume("non-profit-exception-in-opt-in")
+                return (.exemptNonprofit, Rule.notProspectingInOptIn)
+            }
         case .publicService:
             if settings.publicServiceException {
                 draft.assume("public-service-exception")
@@ -260,11 +278,7 @@ public struct Policy: Sendable {
         case .commercial:
             break
         }
-        if settings.callbackException,
-            let callback = known.consents.first(where: {
-                $0.kind == .callback && $0.covers(campaign) && $0.isValid(at: instant)
-            })
-        {
+        if settings.callbackException, let callback = known.consent(.callback, for: campaign, at: instant).consent {
             draft.add("consent_kind", ConsentRecord.Kind.callback.rawValue)
             draft.add("consent_scope", callback.scope)
             draft.add("consent_proof", callback.proof)
@@ -322,26 +336,15 @@ public struct Policy: Sendable {
     private func optInBasis(_ campaign: Campaign, known: CallFacts, instant: Date, _ draft: inout Draft)
         -> (reason: Reason, rule: String)
     {
-        var why = "none"
-        for consent in known.consents where consent.kind == .prospecting {
-            guard consent.covers(campaign) else {
-                if why == "none" { why = "other-scope" }
-                continue
-            }
-            if consent.isValid(at: instant) {
-                draft.add("consent_scope", consent.scope)
-                draft.add("consent_proof", consent.proof)
-                return (.consent, Rule.consent)
-            }
-            // A revocation is the strongest thing to report; then a consent not yet given.
-            if let revoked = consent.revokedAt, revoked <= instant {
-                why = "revoked"
-            } else if why != "revoked" {
-                why = "not-yet-given"
-            }
+        switch known.consent(.prospecting, for: campaign, at: instant) {
+        case .given(let consent):
+            draft.add("consent_scope", consent.scope)
+            draft.add("consent_proof", consent.proof)
+            return (.consent, Rule.consent)
+        case .absent(let why):
+            draft.add("consent", why.rawValue)
+            return (.noConsent, Rule.consent)
         }
-        draft.add("consent", why)
-        return (.noConsent, Rule.consent)
     }
 
     /// D223-9: refusals, frequency, days and hours, in the consumer's time zone. They bind
@@ -383,9 +386,7 @@ public struct Policy: Sendable {
             }
         }
         // Days and hours yield to the consumer's express consent to be called then.
-        let offHours = known.consents.first {
-            $0.kind == .offHours && $0.covers(entry.campaign) && $0.isValid(at: instant)
-        }
+        let offHours = known.consent(.offHours, for: entry.campaign, at: instant).consent
         var lifted = false
         if let holiday = FrenchCalendar.publicHoliday(
             on: today, territory: territory, alsaceMoselle: settings.alsaceMoselleHolidays)

@@ -46,6 +46,12 @@ public struct PolicySettings: Hashable, Sendable {
     public var refusalQuietDays = 60
     /// **Unconfirmed**: whether the press exception (L223-5) survives in the opt-in regime.
     public var pressExceptionInOptIn = false
+    /// **Unconfirmed**: whether polling institutes stay outside prospecting in the opt-in
+    /// regime (administrative guidance is about Bloctel). Off: a polling call needs consent.
+    public var pollingExceptionInOptIn = false
+    /// **Unconfirmed**: whether non-profit associations without a commercial aim stay outside
+    /// prospecting in the opt-in regime. Off: such a call needs consent.
+    public var nonProfitExceptionInOptIn = false
     /// **Unconfirmed**: whether public-service calls are exempt.
     public var publicServiceException = true
     /// **Unconfirmed** as a text of law: a `callback` consent allows the call.

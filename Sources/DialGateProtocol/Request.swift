@@ -112,8 +112,11 @@ extension Request {
         } catch {
             switch error {
             case .unterminatedQuote(let p): throw ProtocolError(.badSyntax, "unterminated quote at character \(p)")
-            case .controlCharacter(let p): throw ProtocolError(.badSyntax, "control character at character \(p)")
+            case .hazard(let hazard, let scalar, let p):
+                throw ProtocolError(.badSyntax, "\(hazard.name) \(LineHazard.codePoint(scalar)) at character \(p)")
             case .emptyKey(let p): throw ProtocolError(.badSyntax, "'=' without a key at character \(p)")
+            case .badEscape(let p):
+                throw ProtocolError(.badSyntax, "\\u needs four hex digits naming a character at character \(p)")
             }
         }
         guard let first = tokens.first else { throw ProtocolError(.empty, "empty request") }

@@ -32,6 +32,14 @@ public struct Response: Sendable, Equatable {
         fields.map { "\($0.key)=\(LineTokenizer.quote($0.value))" }.joined(separator: " ")
     }
 
+    /// `text` with each line hazard (control character, Unicode line break, bidi control)
+    /// written as the visible escape `\uXXXX`, unquoted: the form of text from clients and
+    /// lists in journal fields, so that a field can neither fake a line break nor reorder
+    /// what an auditor reads.
+    public static func visible(_ text: String) -> String {
+        LineTokenizer.escapingHazards(text)
+    }
+
     /// `ALLOW|DENY <reason> [id=] rule= regime= ...facts`, or for a plan (a decision about
     /// another instant than now) `WOULD-ALLOW|WOULD-DENY`, so that a client reading the first
     /// word can never take a plan for a permission to call.

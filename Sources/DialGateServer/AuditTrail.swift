@@ -13,6 +13,11 @@ import NIOCore
 /// (decisions, ledger events, refused requests) carries a sequence number that counts up by
 /// one for the life of the process, with a random run id: a missing entry shows as a gap.
 ///
+/// Text that comes from clients, lists or the configuration (campaign, request id, rule,
+/// facts) is written in its visible form (`Response.visible`): a control character, a Unicode
+/// line break or a bidi control shows as `\uXXXX`, so a field reads as one line, in the order
+/// it is stored.
+///
 /// Entries are built on the caller's thread, outside any lock, and handed to one
 /// ``AuditWriter`` thread that numbers and sends them, so a stalled journald never blocks an
 /// event loop: the caller gets a failure once the deadline passes, and denies.
@@ -77,9 +82,9 @@ public final class AuditTrail: Sendable {
         var entry = JournalEntry.dialgated(message(decision, context), id: AuditMessageID.decision)
         entry.append(AuditField.verdict, decision.verdict.rawValue)
         entry.append(AuditField.reason, decision.reason.rawValue)
-        entry.append(AuditField.rule, decision.rule)
+        entry.append(AuditField.rule, Response.visible(decision.rule))
         if let regime = decision.regime { entry.append(AuditField.regime, regime.rawValue) }
-        entry.append(AuditField.campaign, context.campaign)
+        entry.append(AuditField.campaign, Response.visible(context.campaign))
         appendNumber(context, to: &entry)
         entry.append(AuditField.at, ISOInstant.format(context.at))
         if context.dryRun { entry.append(AuditField.dryRun, "1") }
@@ -89,7 +94,7 @@ public final class AuditTrail: Sendable {
         if !decision.facts.isEmpty {
             entry.append(AuditField.facts, Response.fieldText(decision.facts))
         }
-        if let id = context.requestID { entry.append(AuditField.requestID, id) }
+        if let id = context.requestID { entry.append(AuditField.requestID, Response.visible(id)) }
         appendPeer(context.peer, to: &entry)
         return writer.submit(entry, on: eventLoop)
     }
@@ -105,7 +110,7 @@ public final class AuditTrail: Sendable {
         entry.append(AuditField.numberHMAC, pseudonymizer.pseudonym(for: number))
         if mode == .clear { entry.append(AuditField.number, number.description) }
         entry.append(AuditField.ledgerSeq, String(ledgerSeq))
-        if let requestID { entry.append(AuditField.requestID, requestID) }
+        if let requestID { entry.append(AuditField.requestID, Response.visible(requestID)) }
         appendPeer(peer, to: &entry)
         return writer.submit(entry, on: eventLoop)
     }
@@ -120,7 +125,7 @@ public final class AuditTrail: Sendable {
             "\(command) refused: \(who) lacks the \(role) role", id: AuditMessageID.forbidden, priority: .warning)
         entry.append(AuditField.command, command)
         entry.append(AuditField.role, role)
-        if let requestID { entry.append(AuditField.requestID, requestID) }
+        if let requestID { entry.append(AuditField.requestID, Response.visible(requestID)) }
         appendPeer(peer, to: &entry)
         return writer.submit(entry, on: eventLoop)
     }
@@ -137,7 +142,7 @@ public final class AuditTrail: Sendable {
             entry.append(AuditField.numberHMAC, pseudonymizer.pseudonym(for: number))
             if mode == .clear { entry.append(AuditField.number, number.description) }
         }
-        if let error = context.numberError { entry.append(AuditField.numberError, error) }
+        if let error = context.numberError { entry.append(AuditField.numberError, Response.visible(error)) }
     }
 
     private func display(_ number: PhoneNumber) -> String {
@@ -147,7 +152,7 @@ public final class AuditTrail: Sendable {
     private func message(_ decision: Decision, _ context: Context) -> String {
         let who = context.number.map(display) ?? "an invalid number"
         let head = context.dryRun ? "WOULD-\(decision.verdict.rawValue)" : decision.verdict.rawValue
-        return "\(head) \(decision.reason.rawValue): \(who), campaign \(context.campaign)"
+        return "\(head) \(decision.reason.rawValue): \(who), campaign \(Response.visible(context.campaign))"
     }
 }
 

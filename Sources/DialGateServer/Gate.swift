@@ -170,12 +170,8 @@ public final class Gate: RequestResponder {
         if facts.internalOptOut == nil, let since = recorded.internalOptOut {
             facts.internalOptOut = "ledger:\(recorded.internalOptOutSource ?? "dialer")@\(ISOInstant.format(since))"
         }
-        if !recorded.revocations.isEmpty {
-            facts.consents = facts.consents.map { consent in
-                recorded.revocations.reduce(consent) { $0.applying($1) }
-            }
-        }
         facts.consents += recorded.consents
+        facts.revocations = recorded.revocations
         facts.attempts = recorded.attempts
         facts.refusals = recorded.refusals
         return state.policy.decide(number: number, campaignID: check.campaign, channel: check.channel, facts: facts, at: at)

@@ -9,9 +9,11 @@ public struct LedgerFacts: Hashable, Sendable {
     public var internalOptOut: Date?
     /// Who recorded that objection (the `source` of the opt-out record).
     public var internalOptOutSource: String?
-    /// Consents in the order they were recorded, with every revocation applied to `revokedAt`.
+    /// Consents in the order they were recorded, as given: a withdrawal does not change them.
     public var consents: [ConsentRecord]
-    /// Withdrawals recorded at runtime; the gate applies them to the consents of the lists too.
+    /// Withdrawals recorded at runtime, in the order they were recorded. The gate passes them to
+    /// the policy with every consent, from the lists and the ledger alike, and the policy decides
+    /// per call which consents they end (`CallFacts.consent(_:for:at:)`).
     public var revocations: [ConsentRevocation]
     /// Call attempts to the number, any campaign, oldest first.
     public var attempts: [Date]

@@ -29,14 +29,13 @@ struct LedgerState: Sendable {
                 entry.optOut = (at, source)
                 counts.optOuts += 1
             }
-        case .consent(_, var consent):
-            for revocation in entry.revocations { consent = consent.applying(revocation) }
+        case .consent(_, let consent):
+            // Kept as given: which calls a later withdrawal ends depends on the campaign called,
+            // so the policy weighs withdrawals against consents per call (CallFacts.consent).
             entry.consents.append(consent)
             counts.consents += 1
         case .consentRevoked(_, let scope, let kind, let at):
-            let revocation = ConsentRevocation(kind: kind, scope: scope, at: at)
-            entry.consents = entry.consents.map { $0.applying(revocation) }
-            entry.revocations.append(revocation)
+            entry.revocations.append(ConsentRevocation(kind: kind, scope: scope, at: at))
             counts.consentRevocations += 1
         case .attempt(_, _, let at):
             Self.insertInOrder(at, into: &entry.attempts)

@@ -14,9 +14,10 @@ public enum Journal {
     ///
     /// Every field name is checked (`JournalEntry.isValidFieldName`), and every value is made
     /// single-line: each control character (newline, carriage return, tab, and the other C0 and
-    /// C1 controls) becomes a space. journald itself would store a newline safely, but then
-    /// every text view of the journal (`journalctl`'s short output, exports read by line)
-    /// would show a line a caller's data forged; an audit trail must not.
+    /// C1 controls), each Unicode line break (U+2028, U+2029) and each bidi control becomes a
+    /// space (`SingleLine`). journald itself would store a newline safely, but then every text
+    /// view of the journal (`journalctl`'s short output, exports read by line) would show a
+    /// line a caller's data forged, or text reordered by a bidi override; an audit trail must not.
     ///
     /// - Throws: `SystemdError.invalidFieldName` or `.emptyEntry` for an entry journald would
     ///   refuse; `SystemdError.failed` with the errno when journald cannot take it, including

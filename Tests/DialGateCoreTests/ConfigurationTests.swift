@@ -35,6 +35,8 @@ struct ConfigurationTests {
         #expect(configuration.daemon.maxBadLineShare == 0.01)
         #expect(configuration.audit == AuditSettings(numberMode: .pseudonym, keyFile: "/var/lib/dialgate/audit.key"))
         #expect(configuration.policy == PolicySettings())
+        // Unconfirmed readings are off by default: polling and non-profit calls need consent in opt-in.
+        #expect(!configuration.policy.pollingExceptionInOptIn && !configuration.policy.nonProfitExceptionInOptIn)
         #expect(configuration.campaigns.isEmpty)
     }
 
@@ -65,6 +67,8 @@ struct ConfigurationTests {
             attempt-window-days = 31
             refusal-quiet-days = 90
             press-exception-in-opt-in = true
+            polling-exception-in-opt-in = true
+            non-profit-exception-in-opt-in = true
             public-service-exception = false
             callback-exception = false
             consent-lifts-frequency-and-refusal = true
@@ -103,6 +107,8 @@ struct ConfigurationTests {
         #expect(policy.attemptWindowDays == 31)
         #expect(policy.refusalQuietDays == 90)
         #expect(policy.pressExceptionInOptIn)
+        #expect(policy.pollingExceptionInOptIn)
+        #expect(policy.nonProfitExceptionInOptIn)
         #expect(!policy.publicServiceException)
         #expect(!policy.callbackException)
         #expect(policy.consentLiftsFrequencyAndRefusal)

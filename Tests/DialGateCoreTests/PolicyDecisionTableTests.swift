@@ -85,15 +85,33 @@ let exceptionRows: [Row] = [
         name: "Administrative guidance: polling is not prospecting (opt-out)", campaign: "polling", facts: registered,
         instant: at("2026-08-03 11:00"), reason: .exemptPolling, shows: ["assumption": "not-commercial-prospecting"]),
     Row(
-        name: "Administrative guidance (unconfirmed in opt-in): polling is not prospecting (opt-in)", campaign: "polling",
-        instant: at("2026-11-30 11:00"), reason: .exemptPolling, rule: "unconfirmed",
-        shows: ["assumption": "not-commercial-prospecting"]),
+        name: "Administrative guidance (unconfirmed in opt-in, default off): a polling call needs consent in the opt-in regime",
+        campaign: "polling", instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "none"]),
+    Row(
+        name: "Administrative guidance (unconfirmed in opt-in, default off): a polling call with consent is allowed on it",
+        campaign: "polling", facts: CallFacts(consents: [consent()]), instant: at("2026-11-30 11:00"), reason: .consent),
+    Row(
+        name: "Administrative guidance (unconfirmed in opt-in, setting on): polling exempt, assumptions named", campaign: "polling",
+        instant: at("2026-11-30 11:00"), settings: settings { $0.pollingExceptionInOptIn = true }, reason: .exemptPolling,
+        rule: "unconfirmed", shows: ["assumption": "not-commercial-prospecting,polling-exception-in-opt-in"]),
+    Row(
+        name: "Administrative guidance: the opt-in polling setting does not touch the opt-out regime", campaign: "polling",
+        facts: registered, instant: at("2026-08-03 11:00"), settings: settings { $0.pollingExceptionInOptIn = true },
+        reason: .exemptPolling, shows: ["assumption": "not-commercial-prospecting"]),
     Row(
         name: "Administrative guidance: non-profit without commercial aim (opt-out)", campaign: "charity", facts: registered,
-        instant: at("2026-08-03 11:00"), reason: .exemptNonprofit),
+        instant: at("2026-08-03 11:00"), reason: .exemptNonprofit, shows: ["assumption": "not-commercial-prospecting"]),
     Row(
-        name: "Administrative guidance (unconfirmed in opt-in): non-profit without commercial aim (opt-in)", campaign: "charity",
-        instant: at("2026-11-30 11:00"), reason: .exemptNonprofit, rule: "unconfirmed"),
+        name: "Administrative guidance (unconfirmed in opt-in, default off): a non-profit call needs consent in the opt-in regime",
+        campaign: "charity", instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "none"]),
+    Row(
+        name: "Administrative guidance (unconfirmed in opt-in, setting on): non-profit exempt, assumptions named",
+        campaign: "charity", instant: at("2026-11-30 11:00"), settings: settings { $0.nonProfitExceptionInOptIn = true },
+        reason: .exemptNonprofit, rule: "unconfirmed",
+        shows: ["assumption": "not-commercial-prospecting,non-profit-exception-in-opt-in"]),
+    Row(
+        name: "Administrative guidance: the polling setting is not the non-profit one", campaign: "charity",
+        instant: at("2026-11-30 11:00"), settings: settings { $0.pollingExceptionInOptIn = true }, reason: .noConsent),
     Row(
         name: "Public service (unconfirmed, default on): exempt in the opt-out regime", campaign: "census", facts: registered,
         instant: at("2026-08-03 11:00"), reason: .exemptPublicService, rule: "unconfirmed",
@@ -135,7 +153,8 @@ let exceptionRows: [Row] = [
         facts: CallFacts(contracts: [telecomContract], attempts: (1...4).map { at("2026-11-\(10 + $0) 11:00") }),
         instant: at("2026-11-30 11:00"), reason: .frequencyCap, shows: ["attempts_30d": "4"]),
     Row(
-        name: "D223-9 binds a polling call: Sunday denied", campaign: "polling", instant: at("2026-11-29 11:00"),
+        name: "D223-9 binds a polling call: Sunday denied", campaign: "polling", facts: CallFacts(consents: [consent()]),
+        instant: at("2026-11-29 11:00"),
         reason: .nonCallingDay),
 ]
 
@@ -244,6 +263,83 @@ let consentRows: [Row] = [
 
 @Test("Opt-in regime: prior consent covering the campaign (new C. consom. L223-1)", arguments: consentRows)
 func optInRegime(row: Row) throws { try check(row) }
+
+// MARK: - 2.2 Withdrawal of consent
+
+/// A consent for every campaign given long ago, withdrawn on 2026-11-20 for what `scope` names.
+func withdrawn(scope: String, change: (inout CallFacts) -> Void = { _ in }) -> CallFacts {
+    var facts = CallFacts(consents: [consent()], revocations: [withdrawal(scope: scope, at: at("2026-11-20 09:00"))])
+    change(&facts)
+    return facts
+}
+
+let withdrawalRows: [Row] = [
+    Row(
+        name: "Withdrawal by campaign: a scope=* consent no longer covers the withdrawn campaign", campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo"), instant: at("2026-11-30 11:00"), reason: .noConsent, rule: "L223-1",
+        shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal by campaign: the scope=* consent still covers the other campaigns", campaign: "mobile-promo",
+        facts: withdrawn(scope: "fibre-promo"), instant: at("2026-11-30 11:00"), reason: .consent,
+        shows: ["consent_scope": "*"]),
+    Row(
+        name: "Withdrawal by campaign: it ends a consent of the campaign's offer category too", campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo") { $0.consents = [consent(scope: "telecom")] }, instant: at("2026-11-30 11:00"),
+        reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal by offer category: every campaign offering it loses the scope=* consent", campaign: "fibre-promo",
+        facts: withdrawn(scope: "telecom"), instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal by offer category: a campaign of another category keeps the consent", campaign: "home-insurance",
+        facts: withdrawn(scope: "telecom"), instant: at("2026-11-30 11:00"), reason: .consent),
+    Row(
+        name: "Withdrawal by *: it ends a consent given for one campaign", campaign: "fibre-promo",
+        facts: withdrawn(scope: "*") { $0.consents = [consent(scope: "fibre-promo")] }, instant: at("2026-11-30 11:00"),
+        reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal by *: it ends every consent for every campaign", campaign: "home-insurance",
+        facts: withdrawn(scope: "*") { $0.consents = [consent(), consent(scope: "insurance")] }, instant: at("2026-11-30 11:00"),
+        reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal: a consent given after it counts again", campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo") { $0.consents.append(consent(scope: "fibre-promo", given: at("2026-11-25 09:00"))) },
+        instant: at("2026-11-30 11:00"), reason: .consent, shows: ["consent_scope": "fibre-promo"]),
+    Row(
+        name: "Withdrawal: a consent given at the very instant of the withdrawal is withdrawn (the safe side)",
+        campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo") { $0.consents = [consent(given: at("2026-11-20 09:00"))] },
+        instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal: a call before the withdrawal was still consented (replay)", campaign: "fibre-promo",
+        facts: withdrawn(scope: "fibre-promo"), instant: at("2026-11-19 11:00"), reason: .consent),
+    Row(
+        name: "Withdrawal: a withdrawal of callback consent leaves the prospecting consent", campaign: "fibre-promo",
+        facts: CallFacts(consents: [consent()], revocations: [withdrawal(.callback, scope: "*", at: at("2026-11-20 09:00"))]),
+        instant: at("2026-11-30 11:00"), reason: .consent),
+    Row(
+        name: "Withdrawal: a list consent withdrawn by a ledger revocation for a campaign, the ledger consent for another kept",
+        campaign: "fibre-promo",
+        facts: CallFacts(
+            consents: [consent(), consent(scope: "mobile-promo", given: at("2026-11-02 09:00"))],
+            revocations: [withdrawal(scope: "fibre-promo", at: at("2026-11-20 09:00"))]),
+        instant: at("2026-11-30 11:00"), reason: .noConsent, shows: ["consent": "revoked"]),
+    Row(
+        name: "Withdrawal of a callback request for a campaign: the callback exception no longer applies to it",
+        campaign: "fibre-promo",
+        facts: CallFacts(
+            consents: [consent(.callback)], revocations: [withdrawal(.callback, scope: "fibre-promo", at: at("2026-11-20 09:00"))]),
+        instant: at("2026-11-30 11:00"), reason: .noConsent),
+    Row(
+        name: "Withdrawal of off-hours consent for a campaign: 21:00 is outside the hours again", campaign: "fibre-promo",
+        facts: allowedFacts("2026-11-30") {
+            $0.consents.append(consent(.offHours))
+            $0.revocations = [withdrawal(.offHours, scope: "fibre-promo", at: at("2026-11-20 09:00"))]
+        },
+        instant: at("2026-11-30 21:00"), reason: .outsideHours),
+]
+
+@Test("Withdrawal of consent covers every consent given before it, for the calls it names (new C. consom. L223-1)", arguments: withdrawalRows)
+func consentWithdrawal(row: Row) throws { try check(row) }
 
 // MARK: - 2.6 Internal do-not-call list
 

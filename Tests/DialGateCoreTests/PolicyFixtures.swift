@@ -51,6 +51,10 @@ let campaigns: [Campaign] = [
     Campaign(id: "b2b-software", audience: .business, offers: ["software"]),
     Campaign(id: "b2b-renovation", audience: .business, offers: ["energy-renovation"]),
     Campaign(id: "winter", offers: ["telecom"], start: day("2026-12-01"), end: day("2027-02-28")),
+    // Two campaigns of one offer category, and one of another: withdrawals name campaigns or categories.
+    Campaign(id: "fibre-promo", offers: ["telecom"]),
+    Campaign(id: "mobile-promo", offers: ["telecom"]),
+    Campaign(id: "home-insurance", offers: ["insurance"]),
 ]
 
 /// The default settings, with a B2B coherence table.
@@ -68,6 +72,13 @@ func consent(
     _ kind: ConsentRecord.Kind = .prospecting, scope: String = "*", given: Date = longAgo, revoked: Date? = nil
 ) -> ConsentRecord {
     ConsentRecord(kind: kind, scope: scope, givenAt: given, proof: "web-form-v3", revokedAt: revoked)
+}
+
+/// A withdrawal of consent (`REVOKE`), by default of prospecting consent.
+func withdrawal(
+    _ kind: ConsentRecord.Kind = .prospecting, scope: String, at instant: Date
+) -> ConsentRevocation {
+    ConsentRevocation(kind: kind, scope: scope, at: instant)
 }
 
 /// Facts under which an ordinary call is allowed in either regime on `asOf`: a prospecting

@@ -122,43 +122,67 @@ struct LedgerTests {
         #expect(ledger.stats.optOuts == 1)
     }
 
-    @Test("a revocation revokes the consents of its kind and scope given before it, and survives reopening")
-    func consentRevocation() async throws {
+    @Test("the ledger keeps consents as given and withdrawals in order, and reopening replays the same facts")
+    func consentsAndWithdrawalsReplay() async throws {
         let ledger = try Ledger(directory: scratch.path)
-        let given = ConsentRecord(kind: .prospecting, scope: "camp-1", givenAt: day(0), proof: "p1")
-        let otherScope = ConsentRecord(kind: .prospecting, scope: "camp-2", givenAt: day(0), proof: "p2")
-        let otherKind = ConsentRecord(kind: .offHours, scope: "camp-1", givenAt: day(0), proof: "p3")
-        let later = ConsentRecord(kind: .prospecting, scope: "camp-1", givenAt: day(3), proof: "p4")
-        for consent in [given, otherScope, otherKind] { try await ledger.append(.consent(number: alice, consent)) }
+        let given = ConsentRecord(kind: .prospecting, scope: "*", givenAt: day(0), proof: "p1")
+        let otherKind = ConsentRecord(kind: .offHours, scope: "camp-1", givenAt: day(0), proof: "p2")
+        let later = ConsentRecord(kind: .prospecting, scope: "camp-1", givenAt: day(3), proof: "p3")
+        for consent in [given, otherKind] { try await ledger.append(.consent(number: alice, consent)) }
         try await ledger.append(.consentRevoked(number: alice, scope: "camp-1", kind: .prospecting, at: day(2)))
         try await ledger.append(.consent(number: alice, later))
+        try await ledger.append(.consentRevoked(number: alice, scope: "energy", kind: .prospecting, at: day(4)))
 
-        let expected = [
-            ConsentRecord(kind: .prospecting, scope: "camp-1", givenAt: day(0), proof: "p1", revokedAt: day(2)),
-            otherScope, otherKind, later,
+        let withdrawals = [
+            ConsentRevocation(kind: .prospecting, scope: "camp-1", at: day(2)),
+            ConsentRevocation(kind: .prospecting, scope: "energy", at: day(4)),
         ]
-        #expect(ledger.facts(for: alice).consents == expected)
-        #expect(ledger.facts(for: alice).consents[0].isValid(at: day(1)))
-        #expect(!ledger.facts(for: alice).consents[0].isValid(at: day(2)))
+        #expect(ledger.facts(for: alice).consents == [given, otherKind, later])
+        #expect(ledger.facts(for: alice).revocations == withdrawals)
         ledger.close()
-        #expect(try Ledger(directory: scratch.path).facts(for: alice).consents == expected)
+        let reopened = try Ledger(directory: scratch.path)
+        #expect(reopened.facts(for: alice).consents == [given, otherKind, later])
+        #expect(reopened.facts(for: alice).revocations == withdrawals)
     }
 
-    @Test("a revocation of scope * revokes every scope of its kind")
-    func revokeEverything() async throws {
+    @Test("replayed withdrawals end earlier consents for the calls they name only: by campaign, by category, by *")
+    func replayedWithdrawalsEndConsentsPerCampaign() async throws {
         let ledger = try Ledger(directory: scratch.path)
-        try await ledger.append(.consent(number: alice, ConsentRecord(scope: "camp-1", givenAt: day(0), proof: "p")))
-        try await ledger.append(.consent(number: alice, ConsentRecord(scope: "energy", givenAt: day(0), proof: "p")))
-        try await ledger.append(.consentRevoked(number: alice, scope: "*", kind: .prospecting, at: day(1)))
-        #expect(ledger.facts(for: alice).consents.map(\.revokedAt) == [day(1), day(1)])
+        try await ledger.append(.consent(number: alice, ConsentRecord(scope: "*", givenAt: day(0), proof: "p")))
+        try await ledger.append(.consentRevoked(number: alice, scope: "camp-1", kind: .prospecting, at: day(1)))
+        try await ledger.append(.consentRevoked(number: alice, scope: "energy", kind: .prospecting, at: day(1)))
+        try await ledger.append(.consent(number: bob, ConsentRecord(scope: "camp-2", givenAt: day(0), proof: "p")))
+        try await ledger.append(.consentRevoked(number: bob, scope: "*", kind: .prospecting, at: day(1)))
+        ledger.close()
+        let reopened = try Ledger(directory: scratch.path)
+        func standing(_ number: PhoneNumber, _ campaign: Campaign) -> ConsentStanding {
+            let recorded = reopened.facts(for: number)
+            return CallFacts(consents: recorded.consents, revocations: recorded.revocations)
+                .consent(.prospecting, for: campaign, at: day(2))
+        }
+        let camp1 = Campaign(id: "camp-1", offers: ["telecom"])
+        let camp2 = Campaign(id: "camp-2", offers: ["telecom"])
+        let solar = Campaign(id: "solar", offers: ["energy"])
+        #expect(standing(alice, camp1) == .absent(.revoked))
+        #expect(standing(alice, solar) == .absent(.revoked))
+        #expect(standing(alice, camp2).consent?.scope == "*")
+        #expect(standing(bob, camp2) == .absent(.revoked))
     }
 
-    @Test("a consent recorded after its revocation but given before it is revoked too")
-    func lateImportedConsentIsRevoked() async throws {
+    @Test("a consent recorded after a withdrawal but given before it is withdrawn too; one given after counts")
+    func lateImportedConsentIsWithdrawn() async throws {
         let ledger = try Ledger(directory: scratch.path)
         try await ledger.append(.consentRevoked(number: alice, scope: "*", kind: .prospecting, at: day(5)))
         try await ledger.append(.consent(number: alice, ConsentRecord(givenAt: day(1), proof: "old import")))
-        #expect(ledger.facts(for: alice).consents.map(\.revokedAt) == [day(5)])
+        let recorded = ledger.facts(for: alice)
+        let campaign = Campaign(id: "camp-1", offers: ["telecom"])
+        let facts = CallFacts(consents: recorded.consents, revocations: recorded.revocations)
+        #expect(facts.consent(.prospecting, for: campaign, at: day(6)) == .absent(.revoked))
+        try await ledger.append(.consent(number: alice, ConsentRecord(givenAt: day(6), proof: "new form")))
+        let renewed = ledger.facts(for: alice)
+        #expect(
+            CallFacts(consents: renewed.consents, revocations: renewed.revocations)
+                .consent(.prospecting, for: campaign, at: day(7)).consent?.proof == "new form")
     }
 
     @Test("attempts reported out of order are kept in date order")

@@ -70,6 +70,17 @@ struct JournalTests {
         #expect(fields["MESSAGE"] == "campaign x  PRIORITY=0 end ! ")
     }
 
+    @Test("a Unicode line break or a bidi control in a value becomes a space, so a field reads as one line in stored order")
+    func unicodeLineBreaksAndBidiControls() async throws {
+        try TestSupport.requireJournald()
+        let hazards = ["\u{85}", "\u{2028}", "\u{2029}", "\u{61C}", "\u{200E}", "\u{200F}", "\u{202A}", "\u{202B}",
+                       "\u{202C}", "\u{202D}", "\u{202E}", "\u{2066}", "\u{2067}", "\u{2068}", "\u{2069}"]
+        let entry: JournalEntry = ["MESSAGE": "a" + hazards.joined(separator: "b") + "z", "DIALGATE_TEST_ID": marker]
+        try Journal.send(entry)
+        let expected = "a" + Array(repeating: " ", count: hazards.count).joined(separator: "b") + "z"
+        #expect(try await readBack(marker)["MESSAGE"] == expected)
+    }
+
     @Test("non-ASCII text in a value is kept as written")
     func unicodeKept() async throws {
         try TestSupport.requireJournald()
