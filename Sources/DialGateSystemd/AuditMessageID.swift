@@ -21,6 +21,9 @@ public enum AuditMessageID {
     public static let stopping = "ce895c8ec6f8445b9b84c34001afecac"
     /// The secret key that pseudonymises numbers in the journal was created.
     public static let auditKeyCreated = "949881e3b9a7427c8bd606b80f7b0a80"
+    /// Reading its own trail back, the daemon found entries it answered that journald never
+    /// wrote (`DIALGATE_MISSING`): the datagrams were queued and then lost.
+    public static let auditGap = "cf264523e7004521ac4e0bce4b4c7d3f"
 
     /// Every id above with its name, for the catalog check and for audit tools.
     public static let all: [(name: String, id: String)] = [
@@ -32,5 +35,6 @@ public enum AuditMessageID {
         ("started", started),
         ("stopping", stopping),
         ("auditKeyCreated", auditKeyCreated),
+        ("auditGap", auditGap),
     ]
 }
