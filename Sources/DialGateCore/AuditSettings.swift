@@ -12,9 +12,15 @@ public struct AuditSettings: Hashable, Sendable {
     public var numberMode: NumberMode
     /// The secret key of the pseudonyms (created by the daemon when missing).
     public var keyFile: String
+    /// Seconds between the daemon's read-backs of its own entries, which find entries journald
+    /// lost after accepting them.
+    public var confirmIntervalSeconds: Double
 
-    public init(numberMode: NumberMode = .pseudonym, keyFile: String = "/var/lib/dialgate/audit.key") {
+    public init(
+        numberMode: NumberMode = .pseudonym, keyFile: String = "/var/lib/dialgate/audit.key", confirmIntervalSeconds: Double = 5
+    ) {
         self.numberMode = numberMode
         self.keyFile = keyFile
+        self.confirmIntervalSeconds = confirmIntervalSeconds
     }
 }

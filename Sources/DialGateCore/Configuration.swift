@@ -106,10 +106,11 @@ public struct Configuration: Hashable, Sendable {
     ) throws(ConfigurationError) -> AuditSettings {
         let defaultKey = ConfigurationReader.resolve("audit.key", base: daemon.state)
         guard let reader else { return AuditSettings(keyFile: defaultKey) }
-        try reader.checkKeys(["number", "key-file"])
+        try reader.checkKeys(["number", "key-file", "confirm-interval-seconds"])
         return AuditSettings(
             numberMode: try reader.choice("number", AuditSettings.NumberMode.self) ?? .pseudonym,
-            keyFile: try reader.path("key-file", base: base) ?? defaultKey)
+            keyFile: try reader.path("key-file", base: base) ?? defaultKey,
+            confirmIntervalSeconds: try reader.number("confirm-interval-seconds", in: 0.1...3600) ?? 5)
     }
 
     // MARK: [policy]
