@@ -1,6 +1,8 @@
+import DialGateClient
 import DialGateSystemd
 import DialGateTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -69,5 +71,113 @@ struct AuditConfirmationTests {
             #expect(status == 1)
             #expect(output.contains(" seq=1..4 entries=3 last-seq=4 missing=3 pid=\(getpid()) result=incomplete\n"))
         }
+    }
+
+    @Test(
+        "a journald killed under a flood loses answered entries, and the daemon's alert names exactly the numbers audit verify finds missing",
+        .enabled(if: PrivateJournal.isPossible, "needs root, unshare and nsenter for a journald of the test's own")
+    )
+    func alertNamesWhatVerifyFindsMissing() async throws {
+        try await onOwnThread {
+            let journal = try PrivateJournal()
+            defer { journal.close() }
+            try journal.startJournald()
+            let daemon = try RunningDaemon(
+                configure: Self.confirmingEverySecond, lists: TestLists.standard, launcher: journal.enter)
+            let run = try daemon.auditRun()
+            let client = try daemon.client()
+
+            // A loss needs datagrams still queued on journald's socket when it dies: not every
+            // kill catches some, so kill again (each time under a new flood) until one did.
+            var missing: UInt64 = 0
+            for _ in 0..<5 where missing == 0 {
+                let flood = Flood(socketPath: daemon.socketPath, connections: 4)
+                usleep(1_000_000)
+                try journal.killJournald()
+                usleep(200_000)
+                try journal.startJournald()
+                usleep(500_000)
+                try flood.stop()
+                // Every answered number judged: read back, or past its grace and missing.
+                let settled = try eventually(within: 40, every: 0.5) { () throws -> String? in
+                    let stats = try client.ask("STATS")
+                    let answered = RunningDaemon.field("audit_seq", in: stats)
+                    return answered != nil && RunningDaemon.field("audit_confirmed_seq", in: stats) == answered ? stats : nil
+                }
+                let stats = try #require(settled, "the confirmation never caught up")
+                missing = try #require(RunningDaemon.field("audit_missing", in: stats).flatMap(UInt64.init))
+            }
+            try #require(missing > 0, "five journald kills under a flood lost nothing")
+            #expect(daemon.stop() == 0)
+
+            let stopped = try eventually(within: 30) {
+                try journal.run(["/usr/bin/journalctl", "--no-pager", "-o", "cat", "DIALGATE_RUN=\(run)", "MESSAGE_ID=\(AuditMessageID.stopping)"])
+                    .output.contains("stopped")
+            }
+            try #require(stopped, "no stop entry in the private journal")
+            let (alertsStatus, alertsOutput) = try journal.run([
+                "/usr/bin/journalctl", "--no-pager", "-o", "json", "DIALGATE_RUN=\(run)", "MESSAGE_ID=\(AuditMessageID.auditGap)",
+            ])
+            #expect(alertsStatus == 0)
+            let alerts = alertsOutput.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            }
+            #expect(!alerts.isEmpty)
+            #expect(alerts.allSatisfy { $0["PRIORITY"] as? String == "2" })
+            let alerted = Self.numbers(alerts.compactMap { $0["DIALGATE_MISSING"] as? String })
+
+            let (status, output) = try journal.run([RunningDaemon.binary("dialgate"), "audit", "verify", "--run", run])
+            #expect(status == 1)
+            let verified = try #require(output.split(separator: "\n").first.flatMap { RunningDaemon.field("missing", in: String($0)) })
+            #expect(alerted == Self.numbers([verified]), "the daemon alerted \(alerted.count) numbers, verify found missing=\(verified)")
+            #expect(UInt64(alerted.count) == missing)
+        }
+    }
+
+    /// The numbers named by texts such as `3,40..42`.
+    static func numbers(_ texts: [String]) -> Set<UInt64> {
+        var numbers = Set<UInt64>()
+        for text in texts where text != "none" {
+            for part in text.split(separator: ",") {
+                let bounds = part.split(separator: ".", omittingEmptySubsequences: true).compactMap { UInt64($0) }
+                guard let low = bounds.first, let high = bounds.last, low <= high else { continue }
+                numbers.formUnion(low...high)
+            }
+        }
+        return numbers
+    }
+}
+
+/// CHECKs as fast as the daemon answers, on several connections, each sending 50 requests
+/// before reading their answers, until stopped.
+private final class Flood: Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let done = DispatchGroup()
+    private let failures = Mutex<[String]>([])
+
+    init(socketPath: String, connections: Int) {
+        let batch = String(repeating: "CHECK \(TestLists.consenting) campaign=fibre-promo at=\(TestLists.monday)\n", count: 50)
+        for _ in 0..<connections {
+            done.enter()
+            Thread.detachNewThread { [self] in
+                defer { done.leave() }
+                do {
+                    let client = try LineClient(path: socketPath)
+                    while !stopping.load(ordering: .relaxed) {
+                        try client.send(batch)
+                        for _ in 0..<50 { _ = try client.readLine() }
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+    }
+
+    /// Stops the flood and waits for every connection to finish; throws if one failed.
+    func stop() throws {
+        stopping.store(true, ordering: .relaxed)
+        done.wait()
+        if let failure = failures.withLock({ $0.first }) { throw Failure("flood connection failed: \(failure)") }
     }
 }
