@@ -41,6 +41,36 @@ struct AuditConfirmationTests {
         }
     }
 
+    @Test(
+        "a journal the daemon cannot read makes the confirmation unavailable, never a gap nor a crash",
+        .enabled(if: getuid() == 0, "needs root for a private mount namespace")
+    )
+    func unreadableJournalIsUnavailableNotAGap() async throws {
+        try await onOwnThread {
+            // journald still takes the entries, but the daemon sees no journal file, as a
+            // daemon user outside the systemd-journal group does.
+            var hide = "mount -t tmpfs tmpfs /run/log"
+            if FileManager.default.fileExists(atPath: "/var/log/journal") { hide += " && mount -t tmpfs tmpfs /var/log/journal" }
+            let daemon = try RunningDaemon(
+                configure: Self.confirmingEverySecond, lists: TestLists.standard,
+                launcher: ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", hide + " && exec \"$0\" \"$@\""])
+            let client = try daemon.client()
+            let answer = try client.ask("CHECK \(TestLists.consenting) campaign=fibre-promo at=\(TestLists.monday)")
+            #expect(answer.hasPrefix("ALLOW "))
+            let unavailable = try eventually(within: 20, every: 0.2) {
+                RunningDaemon.field("audit_confirmation", in: try client.ask("STATS")) == "unavailable"
+            }
+            #expect(unavailable)
+            // Past the grace, the answered entry is still not called missing.
+            usleep(11_500_000)
+            let stats = try client.ask("STATS")
+            #expect(RunningDaemon.field("audit_missing", in: stats) == "0")
+            #expect(RunningDaemon.field("audit_confirmation", in: stats) == "unavailable")
+            #expect(daemon.stderr.components(separatedBy: "cannot read the journal back").count == 2)
+            #expect(daemon.stop() == 0)
+        }
+    }
+
     @Test("audit verify counts sequenced ledger events in the run's sequence, and ignores unsequenced ones")
     func verifyCountsSequencedLedgerEvents() async throws {
         try await onOwnThread {
