@@ -42,12 +42,13 @@ public struct StatusReporter: Service {
     public static func line(
         store: StateStore, reloader: Reloader, rate: Double?, confirmation: AuditConfirmationStatus? = nil
     ) async -> String {
-        let main = await line(store: store, reloader: reloader, rate: rate)
+        let main = await servingLine(store: store, reloader: reloader, rate: rate)
         guard let warning = confirmation?.statusFragment else { return main }
         return main + "; " + warning
     }
 
-    private static func line(store: StateStore, reloader: Reloader, rate: Double?) async -> String {
+    /// What is served and how fast, and the last reload.
+    private static func servingLine(store: StateStore, reloader: Reloader, rate: Double?) async -> String {
         let state = store.current
         let reload = await reloader.lastResult
         let decisions = rate.map { String(format: "; %.1f decisions/s", $0) } ?? ""
