@@ -63,10 +63,15 @@ public struct AuditConfirmation: Service {
             let now = ContinuousClock.now
             readBack.answered(through: answeredThrough(), at: now)
             do {
+                var late: UInt64 = 0
                 try source.read { seq in
-                    if readBack.read(seq) == .late {
-                        logger.notice("audit entry read back after it was reported missing", metadata: ["seq": "\(seq)", "run": "\(run)"])
-                    }
+                    if readBack.read(seq) == .late { late += 1 }
+                }
+                if late > 0 {
+                    // journald was slower than the grace: the alert overstated the loss.
+                    logger.warning(
+                        "audit entries reported missing were read back late",
+                        metadata: ["entries": "\(late)", "run": "\(run)", "missing": "\(readBack.missingCount)"])
                 }
                 if unavailable != nil {
                     logger.notice("the journal can be read again: audit confirmation resumes")
