@@ -15,10 +15,17 @@ public struct AuditSettings: Hashable, Sendable {
     /// How long a decision waits for the journal to take its entry before it is answered
     /// `DENY audit-unavailable` (a stalled or overloaded journald).
     public var deadlineMilliseconds: Int
+    /// Seconds between the daemon's read-backs of its own entries, which find entries journald
+    /// lost after accepting them.
+    public var confirmIntervalSeconds: Double
 
-    public init(numberMode: NumberMode = .pseudonym, keyFile: String = "/var/lib/dialgate/audit.key", deadlineMilliseconds: Int = 500) {
+    public init(
+        numberMode: NumberMode = .pseudonym, keyFile: String = "/var/lib/dialgate/audit.key",
+        deadlineMilliseconds: Int = 500, confirmIntervalSeconds: Double = 5
+    ) {
         self.numberMode = numberMode
         self.keyFile = keyFile
         self.deadlineMilliseconds = deadlineMilliseconds
+        self.confirmIntervalSeconds = confirmIntervalSeconds
     }
 }

@@ -130,11 +130,12 @@ public struct Configuration: Hashable, Sendable {
     ) throws(ConfigurationError) -> AuditSettings {
         let defaultKey = ConfigurationReader.resolve("audit.key", base: daemon.state)
         guard let reader else { return AuditSettings(keyFile: defaultKey) }
-        try reader.checkKeys(["number", "key-file", "deadline-milliseconds"])
+        try reader.checkKeys(["number", "key-file", "deadline-milliseconds", "confirm-interval-seconds"])
         return AuditSettings(
             numberMode: try reader.choice("number", AuditSettings.NumberMode.self) ?? .pseudonym,
             keyFile: try reader.path("key-file", base: base) ?? defaultKey,
-            deadlineMilliseconds: try reader.int("deadline-milliseconds", in: 10...60_000) ?? 500)
+            deadlineMilliseconds: try reader.int("deadline-milliseconds", in: 10...60_000) ?? 500,
+            confirmIntervalSeconds: try reader.number("confirm-interval-seconds", in: 0.1...3600) ?? 5)
     }
 
     // MARK: [policy]

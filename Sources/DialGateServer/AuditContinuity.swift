@@ -1,8 +1,9 @@
 import Foundation
 
-/// Proves from the journal that no decision entry of a daemon run is missing.
+/// Proves from the journal that no audit entry of a daemon run is missing.
 ///
-/// Each run of `dialgated` numbers its decision entries 1, 2, 3… (`DIALGATE_SEQ`, under one
+/// Each run of `dialgated` numbers its audit entries (decisions and ledger events, in one
+/// sequence) 1, 2, 3… (`DIALGATE_SEQ`, under one
 /// `DIALGATE_RUN` id), journals its start, and journals the last number it used when it stops
 /// (`DIALGATE_LAST_SEQ`). Fed those entries in journal order, this finds every number that
 /// should be there and is not: a hole between two entries, the first ones of a run whose start
@@ -109,7 +110,7 @@ public struct AuditContinuity: Sendable {
         update(run, writer: writer) { $0.startedAt = time }
     }
 
-    /// A decision entry with its sequence number, written by process `writer`.
+    /// A sequenced entry (a decision or a ledger event) with its number, written by process `writer`.
     public mutating func decision(run: String, seq: UInt64, writer: String) {
         update(run, writer: writer) { $0.read(seq) }
     }

@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// Wires the daemon together and runs it until SIGTERM: configuration, audit key, ledger,
 /// first list load, socket (inherited from systemd or bound here), then READY=1 and the
-/// services (server, reloader, watchdog, status, ledger compaction) in one ServiceGroup that
+/// services (server, reloader, watchdog, status, audit confirmation, ledger compaction) in one ServiceGroup that
 /// owns signals and graceful shutdown.
 public struct Daemon: Sendable {
     public let configurationPath: String
@@ -90,6 +90,11 @@ public struct Daemon: Sendable {
         var services: [Service] = [
             StoppingNotice(notifier: notifier), server, reloader, WatchdogService(notifier: notifier, group: group),
             StatusReporter(notifier: notifier, store: store, statistics: statistics, reloader: reloader),
+            // Reads the run's entries back, so a loss in journald is noticed while it runs.
+            AuditConfirmation(
+                run: audit.run, status: statistics.auditConfirmation,
+                interval: .milliseconds(Int64(configuration.audit.confirmIntervalSeconds * 1000)), logger: logger
+            ) { audit.lastSequence },
         ]
         if let ledger {
             services.append(

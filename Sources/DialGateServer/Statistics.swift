@@ -5,6 +5,9 @@ import Synchronization
 /// Lock-free: every decision touches them.
 public final class Statistics: Sendable {
     public let startedAt: ContinuousClock.Instant = .now
+    /// How far the daemon confirmed its audit trail by reading it back (`AuditConfirmation`
+    /// updates it); its facts end `facts`, so STATS shows them with no change to the gate.
+    public let auditConfirmation = AuditConfirmationStatus()
     private let allowed = Atomic<Int>(0)
     private let denied = Atomic<Int>(0)
     private let errors = Atomic<Int>(0)
@@ -50,6 +53,6 @@ public final class Statistics: Sendable {
             Fact("ledger_writes", String(ledgerWrites.load(ordering: .relaxed))),
             Fact("reloads_ok", String(reloadsOK.load(ordering: .relaxed))),
             Fact("reloads_failed", String(reloadsFailed.load(ordering: .relaxed))),
-        ]
+        ] + auditConfirmation.statisticsFacts
     }
 }

@@ -31,12 +31,24 @@ public struct StatusReporter: Service {
             let elapsed = Double((now - lastTime).components.seconds) + Double((now - lastTime).components.attoseconds) / 1e18
             let rate = elapsed > 0 ? Double(count - lastCount) / elapsed : 0
             (lastCount, lastTime) = (count, now)
-            _ = try? notifier.status(await Self.line(store: store, reloader: reloader, rate: rate))
+            _ = try? notifier.status(
+                await Self.line(store: store, reloader: reloader, rate: rate, confirmation: statistics.auditConfirmation))
         }
     }
 
-    /// The status line for the current state; `rate` is decisions per second, when known.
-    public static func line(store: StateStore, reloader: Reloader, rate: Double?) async -> String {
+    /// The status line for the current state; `rate` is decisions per second, when known. An
+    /// audit trail with missing entries, or one that cannot be confirmed, adds a warning at the
+    /// end (`; AUDIT GAP: 132 entries missing (…)`).
+    public static func line(
+        store: StateStore, reloader: Reloader, rate: Double?, confirmation: AuditConfirmationStatus? = nil
+    ) async -> String {
+        let main = await servingLine(store: store, reloader: reloader, rate: rate)
+        guard let warning = confirmation?.statusFragment else { return main }
+        return main + "; " + warning
+    }
+
+    /// What is served and how fast, and the last reload.
+    private static func servingLine(store: StateStore, reloader: Reloader, rate: Double?) async -> String {
         let state = store.current
         let reload = await reloader.lastResult
         let decisions = rate.map { String(format: "; %.1f decisions/s", $0) } ?? ""

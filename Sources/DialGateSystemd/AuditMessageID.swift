@@ -29,6 +29,13 @@ public enum AuditMessageID {
     public static let ledgerFailed = "db15b7d1f2384e1e978edb47db2eb7d4"
     /// The ledger records again after a failure.
     public static let ledgerRecovered = "0e9a9e68c8b1492a89d83281e0bcb648"
+    /// Reading its own trail back, the daemon found entries it answered that journald never
+    /// wrote (`DIALGATE_MISSING`): the datagrams were queued and then lost.
+    public static let auditGap = "cf264523e7004521ac4e0bce4b4c7d3f"
+
+    /// The kinds of entry that carry a run's sequence number (`DIALGATE_SEQ`): one sequence for
+    /// all of them, so a missing entry of any kind shows as a gap.
+    public static let numbered = [decision, ledgerRecord, forbidden, auditAbandoned]
 
     /// Every id above with its name, for the catalog check and for audit tools.
     public static let all: [(name: String, id: String)] = [
@@ -44,5 +51,6 @@ public enum AuditMessageID {
         ("auditAbandoned", auditAbandoned),
         ("ledgerFailed", ledgerFailed),
         ("ledgerRecovered", ledgerRecovered),
+        ("auditGap", auditGap),
     ]
 }

@@ -32,6 +32,13 @@ public final class JournalReader {
         sd_journal_close(journal)
     }
 
+    /// Whether any journal file could be opened. sd_journal_open succeeds for a user who may
+    /// read none of the system's files (it opens what it can, and skips the rest): such a
+    /// reader finds nothing, which must not be mistaken for an empty journal.
+    public var hasFiles: Bool {
+        sd_journal_has_runtime_files(journal) > 0 || sd_journal_has_persistent_files(journal) > 0
+    }
+
     /// Keeps only entries whose field `name` equals `value`. Matches on different fields must
     /// all hold; several matches on one field mean any of them. Call before seeking.
     public func addMatch(_ name: String, _ value: String) throws(SystemdError) {

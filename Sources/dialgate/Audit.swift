@@ -131,16 +131,21 @@ struct Decisions: ParsableCommand {
     }
 }
 
-/// `dialgate audit verify`: proves that no decision entry of any run in scope is missing.
+/// `dialgate audit verify`: proves that no audit entry (decision or ledger event) of any run in
+/// scope is missing.
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check that no decision entry is missing from the journal (exit 0 whole, 1 missing, 2 error).",
+        abstract: "Check that no audit entry is missing from the journal (exit 0 whole, 1 missing, 2 error).",
         discussion: """
-            Each daemon run numbers its decision entries 1, 2, 3... and journals its start and, when it \
-            stops, its last number. One line per run: its numbers, what is missing, the pid that \
-            wrote it, entries of the run another process wrote (foreign=), and result=complete or \
-            incomplete. head=unchecked: the run's start entry is not in scope (before --since, or \
-            vacuumed away); tail=unchecked: it is still running or did not stop cleanly.
+            Each daemon run numbers its audit entries 1, 2, 3... (DIALGATE_SEQ), decisions and ledger \
+            events (opt-out, consent, attempt, refusal, revoke) in one sequence, and journals its \
+            start and, when it stops, its last number; ledger events without a number (older daemons) \
+            are not counted. One line per run: its numbers, what is missing, the pid that wrote it, \
+            entries of the run another process wrote (foreign=), and result=complete or incomplete. \
+            head=unchecked: the run's start entry is not in scope (before --since, or vacuumed away); \
+            tail=unchecked: it is still running or did not stop cleanly. The running daemon reads its \
+            own entries back too, and journals an alert (MESSAGE_ID cf264523e7004521ac4e0bce4b4c7d3f) \
+            naming the numbers it finds missing: the same numbers this command names.
             """)
 
     @OptionGroup var scope: AuditScope
@@ -148,10 +153,8 @@ struct Verify: ParsableCommand {
     func run() throws {
         // Every numbered entry of a run counts: decisions, ledger events, refused requests,
         // abandonment notes. They share one sequence, so a missing one of any kind shows.
-        let (reader, end) = try scope.open(messageIDs: [
-            AuditMessageID.started, AuditMessageID.decision, AuditMessageID.ledgerRecord, AuditMessageID.forbidden,
-            AuditMessageID.auditAbandoned, AuditMessageID.stopping,
-        ])
+        let (reader, end) = try scope.open(
+            messageIDs: [AuditMessageID.started] + AuditMessageID.numbered + [AuditMessageID.stopping])
         var continuity = AuditContinuity()
         do {
             let wanted = ["MESSAGE_ID", "DIALGATE_RUN", "DIALGATE_SEQ", "DIALGATE_LAST_SEQ", "_PID"]
@@ -167,6 +170,8 @@ struct Verify: ParsableCommand {
                     guard let last = fields["DIALGATE_LAST_SEQ"].flatMap(UInt64.init) else { continue }
                     continuity.stopped(run: run, lastSeq: last, at: written, writer: writer)
                 default:
+                    // A decision or a ledger event: one sequence for both. Entries without a
+                    // number (ledger events of older daemons) prove nothing either way.
                     guard let seq = fields["DIALGATE_SEQ"].flatMap(UInt64.init) else { continue }
                     continuity.decision(run: run, seq: seq, writer: writer)
                 }
@@ -193,8 +198,7 @@ struct Verify: ParsableCommand {
         if let lowest = run.lowest, let highest = run.highest { fields.append(Fact("seq", "\(lowest)..\(highest)")) }
         fields.append(Fact("entries", String(run.entries)))
         if let last = run.lastAnnounced { fields.append(Fact("last-seq", String(last))) }
-        let missing = run.missing.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)" }
-        fields.append(Fact("missing", missing.isEmpty ? "none" : missing.joined(separator: ",")))
+        fields.append(Fact("missing", run.missing.sequenceText))
         if !run.repeated.isEmpty { fields.append(Fact("repeated", run.repeated.map(String.init).joined(separator: ","))) }
         if let writer = run.writer { fields.append(Fact("pid", writer)) }
         if run.foreign > 0 { fields.append(Fact("foreign", String(run.foreign))) }

@@ -59,6 +59,7 @@ struct ConfigurationTests {
             [audit]
             number = "clear"
             key-file = "/srv/keys/audit.key"
+            confirm-interval-seconds = 2.5
             [policy]
             regime = "opt-out"
             opt-in-start = 2026-09-01
@@ -98,7 +99,7 @@ struct ConfigurationTests {
                     socket: "/run/gate/gate.sock", socketMode: 0o600, socketGroup: "dialer", lists: "/srv/lists",
                     state: "/srv/state", idleTimeoutSeconds: 30, maxConnections: 100, maxLineBytes: 1024,
                     reloadPollSeconds: 2.5, maxShrink: 0.25, maxBadLineShare: 0))
-        #expect(configuration.audit == AuditSettings(numberMode: .clear, keyFile: "/srv/keys/audit.key"))
+        #expect(configuration.audit == AuditSettings(numberMode: .clear, keyFile: "/srv/keys/audit.key", confirmIntervalSeconds: 2.5))
         let policy = configuration.policy
         #expect(policy.regime == .optOut)
         #expect(policy.optInStart == CalendarDay(year: 2026, month: 9, day: 1))

@@ -60,11 +60,11 @@ struct LineHazardTests {
     @Test("a quoted value may carry a line break or bidi control as its visible \\uXXXX escape")
     func escapedHazardRead() throws {
         let request = try Request(parsing: #"CONSENT 0612345678 proof="a\u2028b\u202ec\\u2029""#)
-        guard case .consent(_, let record) = request.command else {
+        guard case .consent(_, _, _, let proof, _) = request.command else {
             Issue.record("not a CONSENT")
             return
         }
-        #expect(record.proof == "a\u{2028}b\u{202E}c\\u2029")
+        #expect(proof == "a\u{2028}b\u{202E}c\\u2029")
     }
 
     @Test(
