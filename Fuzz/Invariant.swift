@@ -14,3 +14,14 @@ func invariant(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () 
 func fuzzInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> UnsafeBufferPointer<UInt8> {
     UnsafeBufferPointer(start: size == 0 ? nil : data, count: size)
 }
+
+/// `text` quoted with every non-ASCII or invisible scalar escaped (`\u{2028}`), so that a
+/// failure message shows exactly what broke the property.
+func shown(_ text: String) -> String {
+    "\"" + text.unicodeScalars.map { $0.escaped(asASCII: true) }.joined() + "\""
+}
+
+/// Bytes as `shown` text (invalid UTF-8 repaired to U+FFFD).
+func shown(_ bytes: some Collection<UInt8>) -> String {
+    shown(String(decoding: bytes, as: UTF8.self))
+}

@@ -17,22 +17,22 @@ public func fuzzNumber(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     let parsed = Result { () throws(PhoneNumberError) in try PhoneNumber(parsing: text) }
     let parsedGeneric = Result { () throws(PhoneNumberError) in try PhoneNumber(parsing: Substring(text)) }
-    invariant(parsed == parsedGeneric, "String and Substring parsing disagree on \(text.debugDescription): \(parsed) vs \(parsedGeneric)")
+    invariant(parsed == parsedGeneric, "String and Substring parsing disagree on \(shown(text)): \(parsed) vs \(parsedGeneric)")
 
     var utf8 = text
     let listKey = utf8.withUTF8 { ListNumberParser.fastKey(UnsafeRawBufferPointer($0)) }
 
     switch parsed {
     case .success(let number):
-        invariant(PhoneNumber(key: number.key) == number, "\(text.debugDescription) gave the unnormalised key \(number.key)")
+        invariant(PhoneNumber(key: number.key) == number, "\(shown(text)) gave the unnormalised key \(number.key)")
         let again = Result { () throws(PhoneNumberError) in try PhoneNumber(parsing: number.description) }
         invariant(
-            again == .success(number), "\(text.debugDescription) gave \(number), which parses back as \(again)")
+            again == .success(number), "\(shown(text)) gave \(number), which parses back as \(again)")
         if let listKey {
-            invariant(listKey == number.key, "list fast path gives \(listKey) for \(text.debugDescription), the parser \(number.key)")
+            invariant(listKey == number.key, "list fast path gives \(listKey) for \(shown(text)), the parser \(number.key)")
         }
     case .failure(let error):
-        invariant(listKey == nil, "list fast path accepts \(text.debugDescription) as \(listKey!), the parser refuses: \(error)")
+        invariant(listKey == nil, "list fast path accepts \(shown(text)) as \(listKey!), the parser refuses: \(error)")
         _ = error.description
     }
     return 0

@@ -109,18 +109,18 @@ struct RequestLine {
         do {
             try LedgerCodec.encode(seq: seq, .record(record), into: &line)
         } catch {
-            invariant(false, "accepted request \(String(decoding: bytes, as: UTF8.self).debugDescription) "
+            invariant(false, "accepted request \(shown(bytes)) "
                 + "builds a record the ledger cannot write: \(error)")
         }
         invariant(line.last == LedgerCodec.newline, "ledger line does not end with LF")
         invariant(
             line.firstIndex(of: LedgerCodec.newline) == line.count - 1,
-            "ledger line has an LF inside: \(String(decoding: line, as: UTF8.self).debugDescription)")
+            "ledger line has an LF inside: \(shown(line))")
         let decoded = LedgerCodec.decode(line.dropLast())
         let expected = LedgerCodec.Decoded.entry(seq: seq, .record(record.atFilePrecision))
         invariant(
             decoded == expected,
-            "ledger line \(String(decoding: line, as: UTF8.self).debugDescription) decodes to \(decoded), "
+            "ledger line \(shown(line)) decodes to \(decoded), "
                 + "expected \(expected)")
     }
 
@@ -128,15 +128,15 @@ struct RequestLine {
     func expectOneLine(_ response: Response) {
         let line = response.line
         let scalars = Array(line.unicodeScalars)
-        let request = String(decoding: bytes, as: UTF8.self).debugDescription
-        invariant(scalars.last == "\n", "answer to \(request) does not end with LF: \(line.debugDescription)")
+        let request = shown(bytes)
+        invariant(scalars.last == "\n", "answer to \(request) does not end with LF: \(shown(line))")
         invariant(
             scalars.dropLast().allSatisfy { $0 != "\n" && $0 != "\r" },
-            "answer to \(request) has a CR or LF inside: \(line.debugDescription)")
+            "answer to \(request) has a CR or LF inside: \(shown(line))")
         if UnicodeLineBreaks.checked {
             invariant(
                 !scalars.contains { UnicodeLineBreaks.scalars.contains($0) },
-                "answer to \(request) has a Unicode line break: \(line.debugDescription)")
+                "answer to \(request) has a Unicode line break: \(shown(line))")
         }
     }
 }
