@@ -64,6 +64,14 @@ public enum ISOInstant {
         return Date(timeIntervalSince1970: seconds)
     }
 
+    /// Whether `date` lies in the years dialgate keeps instants for, 1970...9999 (UTC, to the
+    /// millisecond): what the ledger can write. `parse` reads years 0000...9999 with any
+    /// offset, so the wire checks this too, and refuses an instant it could not record.
+    public static func isWithinSupportedYears(_ date: Date) -> Bool {
+        let seconds = date.timeIntervalSince1970
+        return seconds.isFinite && seconds >= 0 && (seconds * 1000).rounded() < 253_402_300_800_000
+    }
+
     /// `2026-11-30T09:15:00.123Z`: how the daemon writes instants.
     public static func format(_ date: Date) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())

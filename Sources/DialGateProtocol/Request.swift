@@ -221,6 +221,11 @@ private struct ArgumentReader {
             throw ProtocolError(
                 .badArgument, "\(key)='\(text)' is not an ISO-8601 date-time with Z or an offset", id: id)
         }
+        // The ledger keeps instants of 1970...9999 only: refused here, a write of another year
+        // would be accepted, then answered `ERR ledger-unavailable` as if the disk had failed.
+        guard ISOInstant.isWithinSupportedYears(date) else {
+            throw ProtocolError(.badArgument, "\(key)='\(text)' is outside the years 1970...9999 (UTC)", id: id)
+        }
         return date
     }
 

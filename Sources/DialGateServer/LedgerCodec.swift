@@ -226,8 +226,7 @@ enum LedgerCodec {
 
     /// `2026-08-11T10:15:00.123Z`, or `nil` outside 1970...9999.
     static func isoText(_ date: Date) -> String? {
-        let seconds = date.timeIntervalSince1970
-        guard seconds.isFinite, seconds >= 0, (seconds * 1000).rounded() < 253_402_300_800_000 else { return nil }
+        guard ISOInstant.isWithinSupportedYears(date) else { return nil }
         return ISOInstant.format(date)
     }
 

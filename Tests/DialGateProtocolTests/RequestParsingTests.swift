@@ -101,6 +101,38 @@ struct RequestParsingTests {
         #expect(Command.Verb.ping.role == nil)
     }
 
+    /// Found by the `request` fuzz target: these were accepted, and a write of them answered
+    /// `ERR ledger-unavailable`, as if the disk had failed, since the ledger cannot write them.
+    @Test(
+        "an instant outside the years 1970...9999 (UTC) is a bad argument, the ledger could not keep it",
+        arguments: [
+            "ATTEMPT 0612345678 campaign=x at=1969-12-31T23:59:59Z",
+            "REVOKE 0612345678 at=1013-11-30T10:15Z",
+            "OPTOUT 0612345678 at=9999-12-31T23:59:59.9999Z",
+            "CONSENT 0612345678 proof=p given-at=0000-01-01T00:00Z",
+            "CHECK 0612345678 campaign=x at=9999-12-31T23:00:00-23:00",
+        ])
+    func instantOutsideTheLedgerYears(line: String) {
+        do {
+            _ = try Request(parsing: Substring(line))
+            Issue.record("accepted: \(line)")
+        } catch {
+            #expect(error.code == .badArgument, "\(line)")
+            #expect(error.message.contains("1970...9999"), "\(error.message)")
+        }
+    }
+
+    @Test("the first and last instants the ledger keeps are accepted")
+    func instantsAtTheLedgerBounds() throws {
+        for line in [
+            "ATTEMPT 0612345678 campaign=x at=1970-01-01T00:00:00Z",
+            "ATTEMPT 0612345678 campaign=x at=9999-12-31T23:59:59.999Z",
+            "ATTEMPT 0612345678 campaign=x at=1970-01-01T01:00:00+01:00",
+        ] {
+            _ = try Request(parsing: Substring(line))
+        }
+    }
+
     @Test("an error keeps the request id when it was readable, so the dialer can match it")
     func errorsEchoTheId() {
         do {
