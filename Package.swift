@@ -81,7 +81,12 @@ let package = Package(
         .testTarget(name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateTestSupport"]),
         .testTarget(
             name: "DialGateServerTests",
-            dependencies: ["DialGateServer", "DialGateSystemd", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "DialGateServer", "DialGateSystemd", "DialGateCore", "DialGateProtocol", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "DialGateIntegrationTests",
             dependencies: ["DialGateProtocol", "DialGateClient", "DialGateCore", "DialGateSystemd", "DialGateTestSupport", "dialgated", "dialgate"]
