@@ -26,19 +26,27 @@ public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
 public struct ConnectionLimits: Sendable {
     public var maxConnections: Int
     public var maxLineBytes: Int
+    /// A connection that completes no request for this long (and has no answer pending) is closed.
     public var idleTimeout: TimeAmount
     public var maxQueuedRequests: Int
+    /// Answers a connection may hold unsent before it stops reading and answering: past the
+    /// high mark the channel is not writable, below the low mark it is again. With the
+    /// request queue and one read's worth of input, this bounds a connection's memory.
+    public var writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark
     /// How long in-flight requests may take to finish at shutdown before connections are cut.
     public var drainTimeout: TimeAmount
 
     public init(
-        maxConnections: Int = 4096, maxLineBytes: Int = 4096, idleTimeout: TimeAmount = .seconds(60),
-        maxQueuedRequests: Int = 1024, drainTimeout: TimeAmount = .seconds(10)
+        maxConnections: Int = 4096, maxLineBytes: Int = 4096,
+        idleTimeout: TimeAmount = .seconds(60), maxQueuedRequests: Int = 1024,
+        writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark = .init(low: 32 * 1024, high: 64 * 1024),
+        drainTimeout: TimeAmount = .seconds(10)
     ) {
         self.maxConnections = maxConnections
         self.maxLineBytes = maxLineBytes
         self.idleTimeout = idleTimeout
         self.maxQueuedRequests = maxQueuedRequests
+        self.writeBufferWaterMark = writeBufferWaterMark
         self.drainTimeout = drainTimeout
     }
 }
@@ -66,6 +74,12 @@ public final class GateServer: Service, Sendable {
         var connections: [ObjectIdentifier: Channel] = [:]
     }
 
+    /// Whether a new connection is served, or why not.
+    private enum Admission {
+        case admitted
+        case overGlobalLimit
+    }
+
     public init(
         group: EventLoopGroup, address: ListenAddress, responder: RequestResponder, limits: ConnectionLimits,
         statistics: Statistics? = nil, logger: Logger, onListening: @escaping @Sendable () async -> Void = {}
@@ -87,6 +101,7 @@ public final class GateServer: Service, Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.writeBufferWaterMark, value: limits.writeBufferWaterMark)
             .childChannelInitializer { [self] channel in
                 self.initialize(channel)
             }
@@ -132,29 +147,39 @@ public final class GateServer: Service, Sendable {
         if case .path(let path, _, _) = address { unlink(path) }
     }
 
+    /// Admits the connection (the peer from SO_PEERCRED, for the audit) and sets
+    /// up its pipeline, or answers it `ERR overload`.
     private func initialize(_ channel: Channel) -> EventLoopFuture<Void> {
+        PeerCredentials.of(channel).flatMapThrowing { peer in
+            try self.initialize(channel, peer: peer)
+        }
+    }
+
+    private func initialize(_ channel: Channel, peer: PeerCredentials?) throws {
         let id = ObjectIdentifier(channel)
-        let admitted = state.withLock { state -> Bool in
-            guard state.connections.count < limits.maxConnections else { return false }
+        let admission = state.withLock { state -> Admission in
+            guard state.connections.count < limits.maxConnections else { return .overGlobalLimit }
             state.connections[id] = channel
-            return true
+            return .admitted
         }
-        if admitted { statistics?.countConnection(1) }
+        let pipeline = channel.pipeline.syncOperations
+        switch admission {
+        case .overGlobalLimit:
+            try pipeline.addHandler(RefusingHandler(message: "too many connections"))
+            return
+        case .admitted:
+            break
+        }
+        statistics?.countConnection(1)
         channel.closeFuture.whenComplete { [weak self] _ in
-            if admitted { self?.statistics?.countConnection(-1) }
-            _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
+            guard let self else { return }
+            self.statistics?.countConnection(-1)
+            _ = self.state.withLock { $0.connections.removeValue(forKey: id) }
         }
-        guard admitted else {
-            return channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(RefusingHandler())
-            }
-        }
-        return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: limits.maxLineBytes)))
-            try channel.pipeline.syncOperations.addHandler(
-                ConnectionHandler(responder: responder, maxQueued: limits.maxQueuedRequests))
-        }
+        try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: limits.maxLineBytes)))
+        try pipeline.addHandler(
+            ConnectionHandler(
+                responder: responder, peer: peer, maxQueued: limits.maxQueuedRequests, idleTimeout: limits.idleTimeout))
     }
 
     /// Creates the socket's directory, and removes a stale socket file left by a crash; refuses
