@@ -25,6 +25,9 @@ public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
 /// Limits that keep one misbehaving client from hurting the others.
 public struct ConnectionLimits: Sendable {
     public var maxConnections: Int
+    /// Connections of one user (SO_PEERCRED uid, root included) beyond this are refused, so
+    /// one runaway dialer cannot take every slot from the others.
+    public var maxConnectionsPerUID: Int
     public var maxLineBytes: Int
     /// A connection that completes no request for this long (and has no answer pending) is closed.
     public var idleTimeout: TimeAmount
@@ -37,12 +40,13 @@ public struct ConnectionLimits: Sendable {
     public var drainTimeout: TimeAmount
 
     public init(
-        maxConnections: Int = 4096, maxLineBytes: Int = 4096,
+        maxConnections: Int = 4096, maxConnectionsPerUID: Int = 1024, maxLineBytes: Int = 4096,
         idleTimeout: TimeAmount = .seconds(60), maxQueuedRequests: Int = 1024,
         writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark = .init(low: 32 * 1024, high: 64 * 1024),
         drainTimeout: TimeAmount = .seconds(10)
     ) {
         self.maxConnections = maxConnections
+        self.maxConnectionsPerUID = maxConnectionsPerUID
         self.maxLineBytes = maxLineBytes
         self.idleTimeout = idleTimeout
         self.maxQueuedRequests = maxQueuedRequests
@@ -72,12 +76,15 @@ public final class GateServer: Service, Sendable {
     private struct State {
         var listener: Channel?
         var connections: [ObjectIdentifier: Channel] = [:]
+        /// Open connections of each peer uid.
+        var connectionsByUID: [UInt32: Int] = [:]
     }
 
     /// Whether a new connection is served, or why not.
     private enum Admission {
         case admitted
         case overGlobalLimit
+        case overLimitOfUID(UInt32)
     }
 
     public init(
@@ -147,7 +154,7 @@ public final class GateServer: Service, Sendable {
         if case .path(let path, _, _) = address { unlink(path) }
     }
 
-    /// Admits the connection (the peer from SO_PEERCRED, for the audit) and sets
+    /// Admits the connection (global and per-uid limits, the uid from SO_PEERCRED) and sets
     /// up its pipeline, or answers it `ERR overload`.
     private func initialize(_ channel: Channel) -> EventLoopFuture<Void> {
         PeerCredentials.of(channel).flatMapThrowing { peer in
@@ -159,6 +166,11 @@ public final class GateServer: Service, Sendable {
         let id = ObjectIdentifier(channel)
         let admission = state.withLock { state -> Admission in
             guard state.connections.count < limits.maxConnections else { return .overGlobalLimit }
+            if let uid = peer?.uid {
+                let open = state.connectionsByUID[uid, default: 0]
+                guard open < limits.maxConnectionsPerUID else { return .overLimitOfUID(uid) }
+                state.connectionsByUID[uid] = open + 1
+            }
             state.connections[id] = channel
             return .admitted
         }
@@ -167,6 +179,11 @@ public final class GateServer: Service, Sendable {
         case .overGlobalLimit:
             try pipeline.addHandler(RefusingHandler(message: "too many connections"))
             return
+        case .overLimitOfUID(let uid):
+            try pipeline.addHandler(
+                RefusingHandler(
+                    message: "too many connections from uid \(uid) (max-connections-per-uid \(limits.maxConnectionsPerUID))"))
+            return
         case .admitted:
             break
         }
@@ -174,7 +191,13 @@ public final class GateServer: Service, Sendable {
         channel.closeFuture.whenComplete { [weak self] _ in
             guard let self else { return }
             self.statistics?.countConnection(-1)
-            _ = self.state.withLock { $0.connections.removeValue(forKey: id) }
+            self.state.withLock { state in
+                state.connections.removeValue(forKey: id)
+                if let uid = peer?.uid {
+                    let open = state.connectionsByUID[uid, default: 1] - 1
+                    state.connectionsByUID[uid] = open > 0 ? open : nil
+                }
+            }
         }
         try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: limits.maxLineBytes)))
         try pipeline.addHandler(
