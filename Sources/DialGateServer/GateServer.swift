@@ -36,6 +36,10 @@ public struct ConnectionLimits: Sendable {
     /// high mark the channel is not writable, below the low mark it is again. With the
     /// request queue and one read's worth of input, this bounds a connection's memory.
     public var writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark
+    /// At most this much is read from a connection at a time (one read, then the pipeline
+    /// runs): a burst of pipelined requests read at once is queued whole even when the
+    /// client does not read its answers, so this bounds the queue (16 KiB: some 3,000 PINGs).
+    public var maxBytesPerRead: Int
     /// How long in-flight requests may take to finish at shutdown before connections are cut.
     public var drainTimeout: TimeAmount
 
@@ -43,7 +47,7 @@ public struct ConnectionLimits: Sendable {
         maxConnections: Int = 4096, maxConnectionsPerUID: Int = 1024, maxLineBytes: Int = 4096,
         idleTimeout: TimeAmount = .seconds(60), maxQueuedRequests: Int = 1024,
         writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark = .init(low: 32 * 1024, high: 64 * 1024),
-        drainTimeout: TimeAmount = .seconds(10)
+        maxBytesPerRead: Int = 16 * 1024, drainTimeout: TimeAmount = .seconds(10)
     ) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerUID = maxConnectionsPerUID
@@ -51,6 +55,7 @@ public struct ConnectionLimits: Sendable {
         self.idleTimeout = idleTimeout
         self.maxQueuedRequests = maxQueuedRequests
         self.writeBufferWaterMark = writeBufferWaterMark
+        self.maxBytesPerRead = maxBytesPerRead
         self.drainTimeout = drainTimeout
     }
 }
@@ -109,6 +114,11 @@ public final class GateServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: limits.writeBufferWaterMark)
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+            .childChannelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(
+                    minimum: 64, initial: min(2048, limits.maxBytesPerRead), maximum: limits.maxBytesPerRead))
             .childChannelInitializer { [self] channel in
                 self.initialize(channel)
             }

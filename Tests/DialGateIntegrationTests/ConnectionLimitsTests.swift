@@ -34,7 +34,7 @@ struct ConnectionLimitsTests {
             var clients = try (0..<connections).map { _ in try RawConnection(path: daemon.socketPath) }
             let accepted = Mutex(0)
             DispatchQueue.concurrentPerform(iterations: connections) { [clients] index in
-                let bytes = clients[index].sendUntilStalled(payload, stall: 2)
+                let bytes = clients[index].sendUntilStalled(payload, stall: 5)
                 accepted.withLock { $0 += bytes }
             }
             let loaded = try Self.memory(of: daemon.process.pid)
