@@ -23,7 +23,7 @@ struct ConnectionLimitsTests {
     }
 
     @Test(
-        "a client that pipelines without ever reading cannot grow the daemon's memory: its peak stays within 64 MB of its idle size, and it still answers afterwards",
+        "a client that pipelines without ever reading cannot grow the daemon's memory: its peak stays within 16 MB of its idle size, and it still answers afterwards",
         arguments: [("PING", 4, 1_000_000), ("STATS", 1, 300_000)])
     func aClientThatNeverReadsCannotGrowTheDaemonsMemory(request: String, connections: Int, perConnection: Int) async throws {
         try await onOwnThread {
@@ -34,7 +34,7 @@ struct ConnectionLimitsTests {
             var clients = try (0..<connections).map { _ in try RawConnection(path: daemon.socketPath) }
             let accepted = Mutex(0)
             DispatchQueue.concurrentPerform(iterations: connections) { [clients] index in
-                let bytes = clients[index].sendUntilStalled(payload, stall: 5)
+                let bytes = clients[index].sendWithoutReading(payload, for: 10)
                 accepted.withLock { $0 += bytes }
             }
             let loaded = try Self.memory(of: daemon.process.pid)
@@ -43,7 +43,9 @@ struct ConnectionLimitsTests {
                 "\(connections) connection(s) x \(perConnection) unread \(request): the daemon took "
                     + "\(accepted.withLock { $0 }) of \(connections * payload.count) bytes; RSS idle \(idle.resident >> 10) KiB, "
                     + "peak (VmHWM) \(loaded.peak >> 10) KiB, growth \(growth >> 10) KiB; RSS now \(loaded.resident >> 10) KiB")
-            #expect(growth < 64 << 20)
+            // Pushing back, the daemon holds well under 1 MB for them; main's, reading
+            // everything and piling up the answers, grew 40-50 MB in these 10 s.
+            #expect(growth < 16 << 20)
             // Once they close, their connections are gone and the daemon answers as before.
             clients.removeAll()
             let open = try eventually(within: 30, every: 0.05) { () -> String? in

@@ -40,9 +40,11 @@ final class RawConnection: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    /// Sends as much of `bytes` as the daemon takes, without ever reading; gives up once the
-    /// socket accepted nothing for `stall` seconds. Returns how many bytes it accepted.
-    func sendUntilStalled(_ bytes: [UInt8], stall: Double) -> Int {
+    /// Sends as much of `bytes` as the daemon takes within `seconds`, without ever reading.
+    /// Returns how many bytes it accepted. A daemon that pushes back takes little; one that
+    /// reads everything, however slowly, keeps taking for the whole time.
+    func sendWithoutReading(_ bytes: [UInt8], for seconds: Double) -> Int {
+        let deadline = Date().addingTimeInterval(seconds)
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -51,8 +53,10 @@ final class RawConnection: @unchecked Sendable {
                 continue
             }
             guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { break }
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { break }
             var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            if poll(&waiting, 1, Int32(stall * 1000)) == 0 { break }
+            _ = poll(&waiting, 1, Int32(left * 1000) + 1)
         }
         return offset
     }
