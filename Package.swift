@@ -82,8 +82,10 @@ let package = Package(
         .testTarget(
             name: "DialGateServerTests",
             dependencies: [
-                "DialGateServer", "DialGateSystemd", .product(name: "Logging", package: "swift-log"),
+                "DialGateServer", "DialGateSystemd", "DialGateCore", "DialGateProtocol",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),
         .testTarget(
             name: "DialGateIntegrationTests",

@@ -95,7 +95,7 @@ public struct Configuration: Hashable, Sendable {
     private static func daemonSettings(_ reader: ConfigurationReader, base: String) throws(ConfigurationError) -> DaemonSettings {
         try reader.checkKeys([
             "socket", "socket-mode", "socket-group", "lists", "state", "idle-timeout-seconds", "max-connections",
-            "max-line-bytes", "reload-poll-seconds", "max-shrink", "max-bad-line-share",
+            "max-connections-per-uid", "max-line-bytes", "reload-poll-seconds", "max-shrink", "max-bad-line-share",
         ])
         var settings = DaemonSettings()
         if let socket = try reader.path("socket", base: base) {
@@ -116,6 +116,8 @@ public struct Configuration: Hashable, Sendable {
         settings.state = try reader.path("state", base: base) ?? settings.state
         settings.idleTimeoutSeconds = try reader.int("idle-timeout-seconds", in: 1...86_400) ?? settings.idleTimeoutSeconds
         settings.maxConnections = try reader.int("max-connections", in: 1...1_000_000) ?? settings.maxConnections
+        settings.maxConnectionsPerUID =
+            try reader.int("max-connections-per-uid", in: 1...1_000_000) ?? settings.maxConnectionsPerUID
         settings.maxLineBytes = try reader.int("max-line-bytes", in: 64...1_048_576) ?? settings.maxLineBytes
         settings.reloadPollSeconds = try reader.number("reload-poll-seconds", in: 0...86_400) ?? settings.reloadPollSeconds
         settings.maxShrink = try reader.share("max-shrink") ?? settings.maxShrink

@@ -12,10 +12,13 @@ public struct DaemonSettings: Hashable, Sendable {
     public var lists: String
     /// Where the ledger and the audit key live.
     public var state: String
-    /// A client connection idle this long is closed.
+    /// A client connection that completes no request for this long is closed.
     public var idleTimeoutSeconds: Int
     /// Connections beyond this many are refused, so a runaway dialer cannot starve others.
     public var maxConnections: Int
+    /// Connections of one user (the peer's uid, root included) beyond this many are refused,
+    /// so one runaway dialer cannot take every connection slot from the others.
+    public var maxConnectionsPerUID: Int
     /// A request line longer than this is refused (and the connection closed).
     public var maxLineBytes: Int
     /// How often the list directory is checked for changes; 0 turns polling off (reload then
@@ -34,6 +37,7 @@ public struct DaemonSettings: Hashable, Sendable {
         state: String = "/var/lib/dialgate",
         idleTimeoutSeconds: Int = 60,
         maxConnections: Int = 4096,
+        maxConnectionsPerUID: Int = 1024,
         maxLineBytes: Int = 4096,
         reloadPollSeconds: Double = 5,
         maxShrink: Double = 0.5,
@@ -46,6 +50,7 @@ public struct DaemonSettings: Hashable, Sendable {
         self.state = state
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.maxConnections = maxConnections
+        self.maxConnectionsPerUID = maxConnectionsPerUID
         self.maxLineBytes = maxLineBytes
         self.reloadPollSeconds = reloadPollSeconds
         self.maxShrink = maxShrink

@@ -4,41 +4,98 @@ import NIOCore
 /// Serves one client connection: parses each line, asks the responder, and writes the answers
 /// in request order, however many requests the client pipelines. While an answer is pending
 /// (a ledger write), later requests wait their turn, so a CHECK sent after an OPTOUT always
-/// sees it. When too many requests are queued the handler stops reading from the socket,
-/// which pushes back on the client instead of growing memory.
+/// sees it.
+///
+/// What one connection may hold is bounded whatever the client does. While the channel is not
+/// writable (the client does not read its answers and the write buffer is over its high water
+/// mark) the handler answers nothing more and stops reading from the socket; it resumes on
+/// `channelWritabilityChanged`. It also stops reading while `maxQueued` requests wait (behind a
+/// pending answer). Either way the kernel's socket buffers fill and push back on the client,
+/// instead of the daemon's memory growing.
+///
+/// A connection is idle when the daemon waits on the client: it has not completed a request
+/// line for `idleTimeout` and no answer is pending. It is then closed without a word, however
+/// many bytes of an unfinished line trickle in, and whether or not the client reads: a client
+/// that neither asks nor reads cannot keep a connection slot.
 final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = InboundFrame
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let responder: RequestResponder
+    /// The peer, from SO_PEERCRED at accept time, passed with each request to the audit.
+    private let peer: PeerCredentials?
     private let maxQueued: Int
+    private let idleTimeout: TimeAmount?
+    /// How long to wait, once everything is answered at shutdown, for requests still on their
+    /// way in the socket buffer.
+    private let shutdownQuietSpell: TimeAmount
+
     private var queue = CircularBuffer<InboundFrame>()
     private var waitingForAnswer = false
+    /// A read the channel asked for and the handler held back (queue full or not writable).
     private var readPending = false
     private var closing = false
+    /// Answers not yet handed to the channel, gathered in one buffer: a pipelining client's
+    /// thousands of short answers cost their bytes, not a buffer and a pending write each.
+    private var outgoing: ByteBuffer?
+    private static let handOverBytes = 8192
+    /// Written to the channel, not yet flushed.
     private var unflushed = false
-    private var peer: PeerCredentials?
-    /// No more requests are expected: close once the queue is answered and the line is quiet.
-    private var finishing = false
+    /// No more requests are expected (the client half-closed, or the daemon shuts down):
+    /// close once the queue is answered.
+    private var finishing: Finishing?
     private var pendingClose: Scheduled<Void>?
+    /// `drain` is running: a writability change fired from inside it (by a write or flush)
+    /// asks for another pass instead of re-entering.
+    private var draining = false
+    private var drainAgain = false
+    /// When the client last completed a request line, or a pending answer was given: the
+    /// idle clock starts there.
+    private var lastProgress = NIODeadline.uptimeNanoseconds(0)
+    private var idleCheck: Scheduled<Void>?
 
-    init(responder: RequestResponder, maxQueued: Int = 1024) {
+    private enum Finishing {
+        /// The client closed its sending side: nothing more can come.
+        case inputClosed
+        /// The daemon shuts down: requests already in the socket buffer still get answered.
+        case shutdown
+    }
+
+    init(
+        responder: RequestResponder, peer: PeerCredentials? = nil, maxQueued: Int = 1024,
+        idleTimeout: TimeAmount? = nil, shutdownQuietSpell: TimeAmount = .milliseconds(50)
+    ) {
         self.responder = responder
+        self.peer = peer
         self.maxQueued = maxQueued
+        self.idleTimeout = idleTimeout
+        self.shutdownQuietSpell = shutdownQuietSpell
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { startIdleClock(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        stopTimers()
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        PeerCredentials.of(context.channel).whenSuccess { credentials in
-            loopBound.value.0.peer = credentials
-        }
+        startIdleClock(context: context)
         context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stopTimers()
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         pendingClose?.cancel()
+        pendingClose = nil
+        lastProgress = context.eventLoop.now
         queue.append(unwrapInboundIn(data))
         drain(context: context)
     }
@@ -48,22 +105,31 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.fireChannelReadComplete()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            drain(context: context)
+            flushIfNeeded(context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func read(context: ChannelHandlerContext) {
-        if queue.count >= maxQueued {
-            readPending = true
-        } else {
+        if mayRead(context: context) {
             context.read()
+        } else {
+            readPending = true
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, queue.isEmpty, !waitingForAnswer {
-            context.close(promise: nil)
+        if event is ShutdownEvent {
+            finishing = .shutdown
+            drain(context: context)
             return
         }
-        if event is ShutdownEvent || (event as? ChannelEvent) == .inputClosed {
-            // Shutting down, or the client half-closed: answer what was sent, then close.
-            finishing = true
+        if (event as? ChannelEvent) == .inputClosed {
+            // The client half-closed: answer what was sent, then close.
+            if finishing == nil { finishing = .inputClosed }
             drain(context: context)
             return
         }
@@ -74,8 +140,29 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    // MARK: Answering
+
+    private func mayRead(context: ChannelHandlerContext) -> Bool {
+        !closing && queue.count < maxQueued && context.channel.isWritable
+    }
+
+    /// Answers queued requests in order until one is pending, the channel stops being
+    /// writable, or the queue is empty; then resumes a held read if there is room again.
     private func drain(context: ChannelHandlerContext) {
-        while !waitingForAnswer, !closing, let frame = queue.popFirst() {
+        if draining {
+            drainAgain = true
+            return
+        }
+        draining = true
+        repeat {
+            drainAgain = false
+            drainOnce(context: context)
+        } while drainAgain
+        draining = false
+    }
+
+    private func drainOnce(context: ChannelHandlerContext) {
+        while !waitingForAnswer, !closing, context.channel.isWritable, let frame = queue.popFirst() {
             switch frame {
             case .overlong:
                 write(
@@ -91,6 +178,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                     future.whenComplete { result in
                         let (handler, context) = loopBound.value
                         handler.waitingForAnswer = false
+                        handler.lastProgress = context.eventLoop.now
                         switch result {
                         case .success(let response):
                             handler.write(response, context: context)
@@ -103,18 +191,42 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 }
             }
         }
-        if readPending, queue.count < maxQueued, !closing {
+        if !context.channel.isWritable {
+            // The answers written so far must leave for the channel to become writable again.
+            flushIfNeeded(context: context)
+        }
+        if readPending, mayRead(context: context) {
             readPending = false
             context.read()
         }
-        if finishing, queue.isEmpty, !waitingForAnswer, !closing {
-            // Requests already on their way in the socket buffer still get answered: close
-            // only after a short quiet spell.
-            flushIfNeeded(context: context)
-            pendingClose?.cancel()
-            let channel = context.channel
-            pendingClose = context.eventLoop.scheduleTask(in: .milliseconds(50)) {
-                channel.close(promise: nil)
+        if finishing != nil, queue.isEmpty, !waitingForAnswer, !closing {
+            closeOnceAnswered(context: context)
+        }
+    }
+
+    /// Everything received is answered and no more is expected: close once the answers are
+    /// written (at shutdown, after a short quiet spell, for requests still on their way).
+    private func closeOnceAnswered(context: ChannelHandlerContext) {
+        handOver(context: context)
+        unflushed = false
+        pendingClose?.cancel()
+        pendingClose = nil
+        let quietSpell = finishing == .shutdown ? shutdownQuietSpell : nil
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+            let (handler, context) = loopBound.value
+            // A request may have arrived meanwhile (at shutdown): its own drain closes later.
+            guard handler.queue.isEmpty, !handler.waitingForAnswer, !handler.closing else { return }
+            guard let quietSpell else {
+                handler.closing = true
+                context.close(promise: nil)
+                return
+            }
+            handler.pendingClose = context.eventLoop.scheduleTask(in: quietSpell) {
+                let (handler, context) = loopBound.value
+                guard handler.queue.isEmpty, !handler.waitingForAnswer, !handler.closing else { return }
+                handler.closing = true
+                context.close(promise: nil)
             }
         }
     }
@@ -132,14 +244,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         return responder.respond(to: request, from: peer, on: context.eventLoop)
     }
 
+    /// Appends an answer to the gathered output, handing it to the channel every
+    /// `handOverBytes` so the channel's writability follows what is written.
     private func write(_ response: Response, context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: 128)
-        buffer.writeString(response.line)
-        context.write(wrapOutboundOut(buffer), promise: nil)
-        unflushed = true
+        if outgoing == nil { outgoing = context.channel.allocator.buffer(capacity: 256) }
+        outgoing!.writeString(response.line)
+        if outgoing!.readableBytes >= Self.handOverBytes { handOver(context: context) }
         if response.closesConnection {
             closing = true
             queue.removeAll()
+            handOver(context: context)
             unflushed = false
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
@@ -148,11 +262,63 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Writes the gathered answers to the channel (unflushed).
+    private func handOver(context: ChannelHandlerContext) {
+        guard let buffer = outgoing else { return }
+        outgoing = nil
+        guard buffer.readableBytes > 0 else { return }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        unflushed = true
+    }
+
     private func flushIfNeeded(context: ChannelHandlerContext) {
+        handOver(context: context)
         if unflushed {
             unflushed = false
             context.flush()
         }
+    }
+
+    // MARK: Idle clock
+
+    private func startIdleClock(context: ChannelHandlerContext) {
+        guard let idleTimeout, idleCheck == nil else { return }
+        lastProgress = context.eventLoop.now
+        scheduleIdleCheck(at: lastProgress + idleTimeout, context: context)
+    }
+
+    private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.checkIdle(context: context)
+        }
+    }
+
+    /// Closes the connection if no request completed for the idle timeout and no answer is
+    /// pending; otherwise looks again when that could next be true. One timer a connection,
+    /// moved only when it fires, so a busy connection costs nothing per request.
+    private func checkIdle(context: ChannelHandlerContext) {
+        guard let idleTimeout, !closing else { return }
+        let now = context.eventLoop.now
+        if waitingForAnswer {
+            // Not idle; the answer resets the clock when it comes.
+            scheduleIdleCheck(at: now + idleTimeout, context: context)
+        } else if now >= lastProgress + idleTimeout {
+            idleCheck = nil
+            closing = true
+            queue.removeAll()
+            context.close(promise: nil)
+        } else {
+            scheduleIdleCheck(at: lastProgress + idleTimeout, context: context)
+        }
+    }
+
+    private func stopTimers() {
+        idleCheck?.cancel()
+        idleCheck = nil
+        pendingClose?.cancel()
+        pendingClose = nil
     }
 }
 

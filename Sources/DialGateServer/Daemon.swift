@@ -72,7 +72,8 @@ public struct Daemon: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
         let gate = Gate(store: store, ledger: ledger, audit: audit, statistics: statistics, reloader: reloader)
         let limits = ConnectionLimits(
-            maxConnections: settings.maxConnections, maxLineBytes: settings.maxLineBytes,
+            maxConnections: settings.maxConnections, maxConnectionsPerUID: settings.maxConnectionsPerUID,
+            maxLineBytes: settings.maxLineBytes,
             idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))
         // The server binds inside the service group, whose signal handlers are then in place:
         // a SIGTERM from the moment the socket answers is a graceful shutdown, never a kill.

@@ -25,20 +25,37 @@ public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
 /// Limits that keep one misbehaving client from hurting the others.
 public struct ConnectionLimits: Sendable {
     public var maxConnections: Int
+    /// Connections of one user (SO_PEERCRED uid, root included) beyond this are refused, so
+    /// one runaway dialer cannot take every slot from the others.
+    public var maxConnectionsPerUID: Int
     public var maxLineBytes: Int
+    /// A connection that completes no request for this long (and has no answer pending) is closed.
     public var idleTimeout: TimeAmount
     public var maxQueuedRequests: Int
+    /// Answers a connection may hold unsent before it stops reading and answering: past the
+    /// high mark the channel is not writable, below the low mark it is again. With the
+    /// request queue and one read's worth of input, this bounds a connection's memory.
+    public var writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark
+    /// At most this much is read from a connection at a time (one read, then the pipeline
+    /// runs): a burst of pipelined requests read at once is queued whole even when the
+    /// client does not read its answers, so this bounds the queue (16 KiB: some 3,000 PINGs).
+    public var maxBytesPerRead: Int
     /// How long in-flight requests may take to finish at shutdown before connections are cut.
     public var drainTimeout: TimeAmount
 
     public init(
-        maxConnections: Int = 4096, maxLineBytes: Int = 4096, idleTimeout: TimeAmount = .seconds(60),
-        maxQueuedRequests: Int = 1024, drainTimeout: TimeAmount = .seconds(10)
+        maxConnections: Int = 4096, maxConnectionsPerUID: Int = 1024, maxLineBytes: Int = 4096,
+        idleTimeout: TimeAmount = .seconds(60), maxQueuedRequests: Int = 1024,
+        writeBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark = .init(low: 32 * 1024, high: 64 * 1024),
+        maxBytesPerRead: Int = 16 * 1024, drainTimeout: TimeAmount = .seconds(10)
     ) {
         self.maxConnections = maxConnections
+        self.maxConnectionsPerUID = maxConnectionsPerUID
         self.maxLineBytes = maxLineBytes
         self.idleTimeout = idleTimeout
         self.maxQueuedRequests = maxQueuedRequests
+        self.writeBufferWaterMark = writeBufferWaterMark
+        self.maxBytesPerRead = maxBytesPerRead
         self.drainTimeout = drainTimeout
     }
 }
@@ -64,6 +81,15 @@ public final class GateServer: Service, Sendable {
     private struct State {
         var listener: Channel?
         var connections: [ObjectIdentifier: Channel] = [:]
+        /// Open connections of each peer uid.
+        var connectionsByUID: [UInt32: Int] = [:]
+    }
+
+    /// Whether a new connection is served, or why not.
+    private enum Admission {
+        case admitted
+        case overGlobalLimit
+        case overLimitOfUID(UInt32)
     }
 
     public init(
@@ -87,6 +113,12 @@ public final class GateServer: Service, Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.writeBufferWaterMark, value: limits.writeBufferWaterMark)
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+            .childChannelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(
+                    minimum: 64, initial: min(2048, limits.maxBytesPerRead), maximum: limits.maxBytesPerRead))
             .childChannelInitializer { [self] channel in
                 self.initialize(channel)
             }
@@ -132,29 +164,55 @@ public final class GateServer: Service, Sendable {
         if case .path(let path, _, _) = address { unlink(path) }
     }
 
+    /// Admits the connection (global and per-uid limits, the uid from SO_PEERCRED) and sets
+    /// up its pipeline, or answers it `ERR overload`.
     private func initialize(_ channel: Channel) -> EventLoopFuture<Void> {
+        PeerCredentials.of(channel).flatMapThrowing { peer in
+            try self.initialize(channel, peer: peer)
+        }
+    }
+
+    private func initialize(_ channel: Channel, peer: PeerCredentials?) throws {
         let id = ObjectIdentifier(channel)
-        let admitted = state.withLock { state -> Bool in
-            guard state.connections.count < limits.maxConnections else { return false }
+        let admission = state.withLock { state -> Admission in
+            guard state.connections.count < limits.maxConnections else { return .overGlobalLimit }
+            if let uid = peer?.uid {
+                let open = state.connectionsByUID[uid, default: 0]
+                guard open < limits.maxConnectionsPerUID else { return .overLimitOfUID(uid) }
+                state.connectionsByUID[uid] = open + 1
+            }
             state.connections[id] = channel
-            return true
+            return .admitted
         }
-        if admitted { statistics?.countConnection(1) }
+        let pipeline = channel.pipeline.syncOperations
+        switch admission {
+        case .overGlobalLimit:
+            try pipeline.addHandler(RefusingHandler(message: "too many connections"))
+            return
+        case .overLimitOfUID(let uid):
+            try pipeline.addHandler(
+                RefusingHandler(
+                    message: "too many connections from uid \(uid) (max-connections-per-uid \(limits.maxConnectionsPerUID))"))
+            return
+        case .admitted:
+            break
+        }
+        statistics?.countConnection(1)
         channel.closeFuture.whenComplete { [weak self] _ in
-            if admitted { self?.statistics?.countConnection(-1) }
-            _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
-        }
-        guard admitted else {
-            return channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(RefusingHandler())
+            guard let self else { return }
+            self.statistics?.countConnection(-1)
+            self.state.withLock { state in
+                state.connections.removeValue(forKey: id)
+                if let uid = peer?.uid {
+                    let open = state.connectionsByUID[uid, default: 1] - 1
+                    state.connectionsByUID[uid] = open > 0 ? open : nil
+                }
             }
         }
-        return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: limits.maxLineBytes)))
-            try channel.pipeline.syncOperations.addHandler(
-                ConnectionHandler(responder: responder, maxQueued: limits.maxQueuedRequests))
-        }
+        try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: limits.maxLineBytes)))
+        try pipeline.addHandler(
+            ConnectionHandler(
+                responder: responder, peer: peer, maxQueued: limits.maxQueuedRequests, idleTimeout: limits.idleTimeout))
     }
 
     /// Creates the socket's directory, and removes a stale socket file left by a crash; refuses

@@ -3,7 +3,7 @@ import NIOCore
 /// One unit of input on a connection: a request line, or the news that a line went over the
 /// limit (the connection is then answered once and closed: a client that sends such lines is
 /// broken or hostile, and resynchronising on the next newline could misread its data).
-enum InboundFrame {
+enum InboundFrame: Equatable {
     case line(ByteBuffer)
     case overlong
 }

@@ -52,6 +52,7 @@ struct ConfigurationTests {
             state = "/srv/state"
             idle-timeout-seconds = 30
             max-connections = 100
+            max-connections-per-uid = 8
             max-line-bytes = 1024
             reload-poll-seconds = 2.5
             max-shrink = 0.25
@@ -97,7 +98,8 @@ struct ConfigurationTests {
             daemon
                 == DaemonSettings(
                     socket: "/run/gate/gate.sock", socketMode: 0o600, socketGroup: "dialer", lists: "/srv/lists",
-                    state: "/srv/state", idleTimeoutSeconds: 30, maxConnections: 100, maxLineBytes: 1024,
+                    state: "/srv/state", idleTimeoutSeconds: 30, maxConnections: 100, maxConnectionsPerUID: 8,
+                    maxLineBytes: 1024,
                     reloadPollSeconds: 2.5, maxShrink: 0.25, maxBadLineShare: 0))
         #expect(configuration.audit == AuditSettings(numberMode: .clear, keyFile: "/srv/keys/audit.key", confirmIntervalSeconds: 2.5))
         let policy = configuration.policy
@@ -174,6 +176,7 @@ struct ConfigurationTests {
             ("[daemon]\nsocket-mode = \"rw-rw----\"\n", "daemon.socket-mode", 2, "not an octal mode"),
             ("[daemon]\nmax-shrink = 1.5\n", "daemon.max-shrink", 2, "not a share between 0 and 1"),
             ("[daemon]\nmax-connections = 0\n", "daemon.max-connections", 2, "out of range"),
+            ("[daemon]\nmax-connections-per-uid = 0\n", "daemon.max-connections-per-uid", 2, "out of range"),
             ("[daemon]\nlists = \"\"\n", "daemon.lists", 2, "must not be empty"),
             ("[policy]\nregime = \"opt-maybe\"\n", "policy.regime", 2, "\"opt-maybe\" is not one of \"auto\", \"opt-out\", \"opt-in\""),
             ("[policy]\nopt-in-start = \"11/08/2026\"\n", "policy.opt-in-start", 2, "not a date"),
