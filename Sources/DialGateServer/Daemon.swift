@@ -49,7 +49,8 @@ public struct Daemon: Sendable {
             logger.critical("ledger unavailable: every CHECK is denied", metadata: ["error": "\(error)"])
             ledger = nil
         }
-        ledger?.onHealthChange { [logger] failure in
+        ledger?.onHealthChange { [logger, statistics] failure in
+            statistics.ledgerFailure = failure
             if let failure {
                 var entry = JournalEntry.dialgated(
                     "ledger cannot record (\(failure)): decisions are denied ledger-unavailable until it recovers",
@@ -61,6 +62,9 @@ public struct Daemon: Sendable {
                     "ledger records again: decisions are served", id: AuditMessageID.ledgerRecovered, priority: .notice
                 ).sendShowing(on: logger)
             }
+            _ = try? notifier.status(
+                failure.map { "DENYING ALL: the ledger cannot record (\($0.prefix(160))), retrying" }
+                    ?? "the ledger records again")
         }
 
         let store = StateStore(

@@ -16,7 +16,15 @@ public final class Statistics: Sendable {
     private let reloadsFailed = Atomic<Int>(0)
     private let connections = Atomic<Int>(0)
 
+    private let ledgerProblem = Mutex<String?>(nil)
+
     public init() {}
+
+    /// Why the ledger cannot record now, nil while it records: for the status line.
+    public var ledgerFailure: String? {
+        get { ledgerProblem.withLock { $0 } }
+        set { ledgerProblem.withLock { $0 = newValue } }
+    }
 
     public func count(_ verdict: Verdict) {
         switch verdict {

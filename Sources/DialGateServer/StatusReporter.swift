@@ -32,7 +32,9 @@ public struct StatusReporter: Service {
             let rate = elapsed > 0 ? Double(count - lastCount) / elapsed : 0
             (lastCount, lastTime) = (count, now)
             _ = try? notifier.status(
-                await Self.line(store: store, reloader: reloader, rate: rate, confirmation: statistics.auditConfirmation))
+                await Self.line(
+                    store: store, reloader: reloader, rate: rate, confirmation: statistics.auditConfirmation,
+                    ledgerFailure: statistics.ledgerFailure))
         }
     }
 
@@ -40,9 +42,13 @@ public struct StatusReporter: Service {
     /// audit trail with missing entries, or one that cannot be confirmed, adds a warning at the
     /// end (`; AUDIT GAP: 132 entries missing (…)`).
     public static func line(
-        store: StateStore, reloader: Reloader, rate: Double?, confirmation: AuditConfirmationStatus? = nil
+        store: StateStore, reloader: Reloader, rate: Double?, confirmation: AuditConfirmationStatus? = nil,
+        ledgerFailure: String? = nil
     ) async -> String {
-        let main = await servingLine(store: store, reloader: reloader, rate: rate)
+        var main = await servingLine(store: store, reloader: reloader, rate: rate)
+        if let ledgerFailure {
+            main = "DENYING ALL: the ledger cannot record (\(ledgerFailure.prefix(160))), retrying; " + main
+        }
         guard let warning = confirmation?.statusFragment else { return main }
         return main + "; " + warning
     }

@@ -35,7 +35,7 @@ struct LineHazardDaemonTests {
             #expect(ResponseLine(parsing: Substring(unknown))?.fields["campaign"] == "fibre\u{2028}promo")
             #expect(
                 try connection.ask(#"CONSENT 0199000064 proof="form\u2029ref \u202Eabc" given-at=2026-11-02T09:00:00Z"#)
-                    == "OK recorded=consent number=+33199000064")
+                    .hasPrefix("OK recorded=consent number=+33199000064 seq="))
             let allowed = try connection.ask("CHECK 0199000064 campaign=fibre-promo at=2026-11-30T10:15:00+01:00 id=hz2")
             #expect(allowed.hasPrefix("ALLOW consent id=hz2 "))
             #expect(allowed.contains(#" consent_proof="form\u2029ref \u202Eabc" "#))

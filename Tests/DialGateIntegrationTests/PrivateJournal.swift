@@ -77,12 +77,22 @@ final class PrivateJournal: @unchecked Sendable {
         _ = try ChildProcess.run(enter + ["/bin/rm", "-f", "/run/systemd/journal/socket"])
     }
 
+    /// Stops journald as a wedged one would (SIGSTOP): it reads nothing until `resumeJournald`.
+    func pauseJournald() {
+        journald?.send(SIGSTOP)
+    }
+
+    func resumeJournald() {
+        journald?.send(SIGCONT)
+    }
+
     /// Runs a command in the namespace (journalctl, dialgate audit) to its end.
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         try ChildProcess.run(enter + arguments)
     }
 
     func close() {
+        journald?.send(SIGCONT)
         journald?.send(SIGTERM)
         journald?.wait()
         journald = nil

@@ -97,7 +97,7 @@ struct SystemdUnitTests {
             func asDialer(_ request: String) throws -> String {
                 try machine.shell(
                     "printf '\(request)\\n' | setpriv --reuid=dialer --regid=dialgate-clients --init-groups "
-                        + "socat - UNIX-CONNECT:/run/dialgate/dialgate.sock"
+                        + "socat -t 10 - UNIX-CONNECT:/run/dialgate/dialgate.sock"
                 ).output
             }
             #expect(try asDialer("CHECK 0199000030 campaign=fibre-promo id=d1").hasPrefix("DENY no-consent id=d1 "))
