@@ -70,26 +70,12 @@ public final class Gate: RequestResponder {
             return decide(
                 check, at: check.at ?? clock(), clientAt: nil, planned: true, id: request.id, peer: peer, state: state,
                 on: eventLoop)
-        case .attempt(let outcome):
-            return recordOutcome(outcome, event: "attempt", id: request.id, peer: peer, state: state, on: eventLoop) {
-                .attempt(number: outcome.number, campaign: outcome.campaign, at: $0)
-            }
-        case .refusal(let outcome):
-            return recordOutcome(outcome, event: "refusal", id: request.id, peer: peer, state: state, on: eventLoop) {
-                .refusal(number: outcome.number, campaign: outcome.campaign, at: $0)
-            }
-        case .optOut(let number, let source, let at):
-            return record(
-                at: at, field: "at", event: "optout", id: request.id, peer: peer, on: eventLoop
-            ) { .optOut(number: number, at: $0, source: source) }
-        case .consent(let number, let kind, let scope, let proof, let givenAt):
-            return record(
-                at: givenAt, field: "given-at", event: "consent", id: request.id, peer: peer, on: eventLoop
-            ) { .consent(number: number, ConsentRecord(kind: kind, scope: scope, givenAt: $0, proof: proof)) }
-        case .revoke(let number, let kind, let scope, let at):
-            return record(
-                at: at, field: "at", event: "revoke", id: request.id, peer: peer, on: eventLoop
-            ) { .consentRevoked(number: number, scope: scope, kind: kind, at: $0) }
+        case .attempt(let outcome), .refusal(let outcome):
+            return recordOutcome(outcome, request: request, peer: peer, state: state, on: eventLoop)
+        case .optOut(_, _, let at), .revoke(_, _, _, let at):
+            return record(request, at: at, field: "at", peer: peer, on: eventLoop)
+        case .consent(_, _, _, _, let givenAt):
+            return record(request, at: givenAt, field: "given-at", peer: peer, on: eventLoop)
         case .ping:
             return .now(Response(["PONG"], id: request.id))
         case .version:
@@ -183,9 +169,9 @@ public final class Gate: RequestResponder {
     /// within the longest window a rule counts back, since a record outside it could only be
     /// a typo or a wrong clock.
     private func recordOutcome(
-        _ outcome: Command.CallOutcome, event: String, id: String?, peer: PeerCredentials?, state: ServingState,
-        on eventLoop: EventLoop, _ make: @escaping (Date) -> LedgerRecord
+        _ outcome: Command.CallOutcome, request: Request, peer: PeerCredentials?, state: ServingState, on eventLoop: EventLoop
     ) -> Answer {
+        let id = request.id
         guard state.configuration.campaign(id: outcome.campaign) != nil else {
             statistics.countError()
             return .now(
@@ -209,16 +195,16 @@ public final class Gate: RequestResponder {
                             id: id)))
             }
         }
-        return record(at: outcome.at, field: "at", event: event, id: id, peer: peer, on: eventLoop, make)
+        return record(request, at: outcome.at, field: "at", peer: peer, on: eventLoop)
     }
 
     /// Records a write durably, then journals it; `OK` only once the ledger has it on disk.
     /// A date in the future beyond the clock tolerance is refused: nothing a client reports
     /// has happened yet.
     private func record(
-        at: Date?, field: String, event: String, id: String?, peer: PeerCredentials?, on eventLoop: EventLoop,
-        _ make: @escaping (Date) -> LedgerRecord
+        _ request: Request, at: Date?, field: String, peer: PeerCredentials?, on eventLoop: EventLoop
     ) -> Answer {
+        let id = request.id
         let now = clock()
         if let at, at.timeIntervalSince(now) > clockTolerance {
             statistics.countError()
@@ -234,7 +220,9 @@ public final class Gate: RequestResponder {
             statistics.countError()
             return .now(.error(ProtocolError(.ledgerUnavailable, "the ledger could not be opened; nothing recorded", id: id)))
         }
-        let record = make(at ?? now)
+        guard let (record, event) = LedgerRecord.recording(request.command, now: now) else {
+            preconditionFailure("record(_:) is called for write commands only")
+        }
         let promise = eventLoop.makePromise(of: Response.self)
         promise.completeWithTask { [audit, statistics] in
             let ledgerSeq: UInt64
