@@ -35,11 +35,17 @@ let package = Package(
         .target(name: "DialGateProtocol", dependencies: ["DialGateCore"]),
         // Swift over libsystemd: notify, watchdog, listen fds, journal write and read.
         .target(name: "DialGateSystemd", dependencies: ["CSystemd"]),
-        // The daemon's parts: gate, snapshot store, reloader, ledger, audit, NIO server.
+        // The audit trail's pure parts, shared by the daemon and the `dialgate` command: the
+        // journal field names and MESSAGE_IDs, number pseudonyms, continuity and read-back checks.
+        .target(
+            name: "DialGateAudit",
+            dependencies: ["DialGateCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The daemon's parts: gate, snapshot store, reloader, ledger, audit writer, NIO server.
         .target(
             name: "DialGateServer",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateSystemd",
+                "DialGateCore", "DialGateProtocol", "DialGateSystemd", "DialGateAudit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -60,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "dialgate",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateServer", "DialGateSystemd",
+                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateAudit", "DialGateSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,18 +84,21 @@ let package = Package(
         .testTarget(name: "DialGateProtocolTests", dependencies: ["DialGateProtocol"]),
         // What the tests that run programs share: a posix_spawn child process.
         .target(name: "DialGateTestSupport", path: "Tests/DialGateTestSupport"),
-        .testTarget(name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateTestSupport"]),
+        .testTarget(name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateAudit", "DialGateTestSupport"]),
         .testTarget(
             name: "DialGateServerTests",
             dependencies: [
-                "DialGateServer", "DialGateSystemd", "DialGateCore", "DialGateProtocol",
+                "DialGateServer", "DialGateSystemd", "DialGateCore", "DialGateProtocol", "DialGateAudit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),
         .testTarget(
             name: "DialGateIntegrationTests",
-            dependencies: ["DialGateProtocol", "DialGateClient", "DialGateCore", "DialGateSystemd", "DialGateTestSupport", "dialgated", "dialgate"]
+            dependencies: [
+                "DialGateProtocol", "DialGateClient", "DialGateCore", "DialGateSystemd", "DialGateAudit", "DialGateTestSupport",
+                "dialgated", "dialgate",
+            ]
         ),
     ]
 )

@@ -1,4 +1,4 @@
-import Crypto
+import DialGateAudit
 import DialGateCore
 import DialGateProtocol
 import DialGateSystemd
@@ -154,50 +154,4 @@ public final class AuditTrail: Sendable {
         let head = context.dryRun ? "WOULD-\(decision.verdict.rawValue)" : decision.verdict.rawValue
         return "\(head) \(decision.reason.rawValue): \(who), campaign \(Response.visible(context.campaign))"
     }
-}
-
-/// The keyed pseudonym of a number: the first 128 bits of HMAC-SHA-256(key, "+33…"), in hex.
-///
-/// `@unchecked Sendable`: `SymmetricKey` is an immutable value that Crypto does not yet mark
-/// Sendable; nothing here mutates it.
-public struct Pseudonymizer: @unchecked Sendable {
-    private let key: SymmetricKey
-
-    public init(key: SymmetricKey) {
-        self.key = key
-    }
-
-    public func pseudonym(for number: PhoneNumber) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(number.description.utf8), using: key)
-        return mac.prefix(16).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-    }
-
-    /// Loads an existing key (for the `dialgate pseudonym` command and the daemon).
-    public static func loadKey(at path: String) throws -> SymmetricKey {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw AuditKeyError(description: "cannot read the audit key \(path)")
-        }
-        guard data.count == 32 else {
-            throw AuditKeyError(description: "\(path) holds \(data.count) bytes, expected 32: refusing to use it")
-        }
-        return SymmetricKey(data: data)
-    }
-
-    /// Loads the key from `path`, creating it (32 random bytes, mode 0600, written and synced
-    /// before it is used) on first start. Returns whether it was created.
-    public static func loadOrCreateKey(at path: String) throws -> (key: SymmetricKey, created: Bool) {
-        if FileManager.default.fileExists(atPath: path) { return (try loadKey(at: path), false) }
-        let key = SymmetricKey(size: .bits256)
-        let bytes = key.withUnsafeBytes { Array($0) }
-        try DurableFile.write(bytes, to: path, mode: 0o600)
-        return (key, true)
-    }
-}
-
-/// The audit key cannot be used.
-public struct AuditKeyError: Error, CustomStringConvertible {
-    public var description: String
 }

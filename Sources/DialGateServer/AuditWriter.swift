@@ -1,3 +1,4 @@
+import DialGateAudit
 import DialGateSystemd
 import Foundation
 import NIOCore

@@ -1,3 +1,4 @@
+import DialGateAudit
 import DialGateCore
 import DialGateProtocol
 import DialGateSystemd

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DialGateAudit
 import Logging
 import NIOCore
 import NIOPosix
@@ -219,7 +220,13 @@ public final class GateServer: Service, Sendable {
     /// to start if another daemon still answers on it.
     static func prepare(path: String) throws {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        if !directory.isEmpty { try makeDirectories(directory) }
+        if !directory.isEmpty {
+            do {
+                try DurableFile.makeDirectories(directory)
+            } catch {
+                throw ListenError(description: "\(error)")
+            }
+        }
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         guard (info.st_mode & S_IFMT) == S_IFSOCK else {
@@ -229,16 +236,6 @@ public final class GateServer: Service, Sendable {
             throw ListenError(description: "another process is listening on \(path)")
         }
         unlink(path)
-    }
-
-    static func makeDirectories(_ path: String) throws {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw ListenError(description: "cannot create \(current): \(String(cString: strerror(errno)))")
-            }
-        }
     }
 
     static func isListening(_ path: String) -> Bool {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import DialGateCore
 import DialGateProtocol
-import DialGateServer
+import DialGateAudit
 import DialGateSystemd
 import Foundation
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import DialGateCore
-import DialGateServer
+import DialGateAudit
 
 /// `dialgate pseudonym`: the keyed pseudonym under which the journal records a number, so an
 /// auditor holding the key can find every decision about it:

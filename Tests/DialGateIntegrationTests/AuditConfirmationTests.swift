@@ -1,3 +1,4 @@
+import DialGateAudit
 import DialGateClient
 import DialGateSystemd
 import DialGateTestSupport

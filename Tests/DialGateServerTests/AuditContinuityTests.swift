@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import DialGateServer
+@testable import DialGateAudit
 
 @Suite("Audit continuity: a missing decision entry shows")
 struct AuditContinuityTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import DialGateServer
+@testable import DialGateAudit
 
 @Suite("Audit read-back: the daemon notices an answered entry journald never wrote")
 struct AuditReadBackTests {

@@ -4,14 +4,25 @@ import Glibc
 
 /// Writes a whole file so that after a crash it is either the old content or the new one,
 /// complete: write a temporary file, fsync it, rename it over, fsync the directory.
-enum DurableFile {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public enum DurableFile {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func write(_ bytes: [UInt8], to path: String, mode: UInt32) throws {
+    /// `mkdir -p` with mode 0755 for each directory it creates.
+    public static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw failure("cannot create \(current)")
+            }
+        }
+    }
+
+    public static func write(_ bytes: [UInt8], to path: String, mode: UInt32) throws {
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        try GateServer.makeDirectories(directory.isEmpty ? "/" : directory)
+        try makeDirectories(directory.isEmpty ? "/" : directory)
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else { throw failure("cannot create \(temporary)") }
