@@ -28,7 +28,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let maxQueued: Int
     private let idleTimeout: TimeAmount?
     /// How long to wait, once everything is answered at shutdown, for requests still on their
-    /// way in the socket buffer.
+    /// way in the socket buffer: long enough for a loaded machine's event loop to read the
+    /// next chunk (50 ms lost requests under a full test run), short against the drain timeout.
     private let shutdownQuietSpell: TimeAmount
 
     private var queue = CircularBuffer<InboundFrame>()
@@ -64,7 +65,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     init(
         responder: RequestResponder, peer: PeerCredentials? = nil, maxQueued: Int = 1024,
-        idleTimeout: TimeAmount? = nil, shutdownQuietSpell: TimeAmount = .milliseconds(50)
+        idleTimeout: TimeAmount? = nil, shutdownQuietSpell: TimeAmount = .milliseconds(500)
     ) {
         self.responder = responder
         self.peer = peer

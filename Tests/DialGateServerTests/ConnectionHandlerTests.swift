@@ -139,11 +139,11 @@ struct ConnectionHandlerTests {
         connection.responder.completeOldest(id: "1")
         #expect(try connection.answers() == ["OK id=1 recorded=optout", "PONG id=2"])
         // A request already on its way is still answered during the quiet spell.
-        connection.advance(by: .milliseconds(20))
+        connection.advance(by: .milliseconds(200))
         try connection.send("PING id=3\n")
         #expect(try connection.answers() == ["PONG id=3"])
         #expect(connection.isOpen)
-        connection.advance(by: .milliseconds(60))
+        connection.advance(by: .milliseconds(600))
         #expect(!connection.isOpen)
     }
 
