@@ -26,10 +26,12 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
-        // The pure domain: numbers, lists, index, campaigns, calendar, policy. No sockets, no clock.
+        // The pure domain: numbers, lists, index, campaigns, calendar, policy. No I/O, no clock.
+        .target(name: "DialGateCore"),
+        // The domain's inputs from disk: the TOML configuration and the list directory.
         .target(
-            name: "DialGateCore",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
+            name: "DialGateConfig",
+            dependencies: ["DialGateCore", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         // The wire protocol: line parsing and formatting, pure.
         .target(name: "DialGateProtocol", dependencies: ["DialGateCore"]),
@@ -45,7 +47,7 @@ let package = Package(
         .target(
             name: "DialGateServer",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateSystemd", "DialGateAudit",
+                "DialGateCore", "DialGateConfig", "DialGateProtocol", "DialGateSystemd", "DialGateAudit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "dialgated",
             dependencies: [
-                "DialGateServer",
+                "DialGateServer", "DialGateConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "dialgate",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateAudit", "DialGateSystemd",
+                "DialGateCore", "DialGateConfig", "DialGateProtocol", "DialGateClient", "DialGateAudit", "DialGateSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +83,7 @@ let package = Package(
             name: "DialGateCoreTests",
             dependencies: ["DialGateCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(name: "DialGateConfigTests", dependencies: ["DialGateConfig", "DialGateCore"]),
         .testTarget(name: "DialGateProtocolTests", dependencies: ["DialGateProtocol"]),
         // What the tests that run programs share: a posix_spawn child process.
         .target(name: "DialGateTestSupport", path: "Tests/DialGateTestSupport"),
@@ -88,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "DialGateServerTests",
             dependencies: [
-                "DialGateServer", "DialGateSystemd", "DialGateCore", "DialGateProtocol", "DialGateAudit",
+                "DialGateServer", "DialGateSystemd", "DialGateCore", "DialGateConfig", "DialGateProtocol", "DialGateAudit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOTestUtils", package: "swift-nio"),

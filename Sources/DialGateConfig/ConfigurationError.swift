@@ -1,3 +1,4 @@
+import DialGateCore
 /// Why a configuration was refused, with the key and the line to fix.
 ///
 /// Every error names where it is (`dialgate.toml:12: daemon.socket-mode: ...`), because an

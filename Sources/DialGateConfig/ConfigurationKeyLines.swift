@@ -1,3 +1,4 @@
+import DialGateCore
 /// Where each key of a TOML text is, by line, for error messages.
 ///
 /// TOMLKit gives positions only for syntax errors, so this tiny scanner follows `[table]` and

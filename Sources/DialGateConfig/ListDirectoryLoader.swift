@@ -1,3 +1,4 @@
+import DialGateCore
 import Foundation
 
 #if canImport(Glibc)

@@ -56,9 +56,4 @@ public struct DaemonSettings: Hashable, Sendable {
         self.maxShrink = maxShrink
         self.maxBadLineShare = maxBadLineShare
     }
-
-    /// The loader for `lists` with these limits.
-    public var listLoader: ListDirectoryLoader {
-        ListDirectoryLoader(directory: lists, maxShrink: maxShrink, maxBadLineShare: maxBadLineShare)
-    }
 }

@@ -1,4 +1,5 @@
 import DialGateAudit
+import DialGateConfig
 import DialGateCore
 import DialGateProtocol
 import DialGateSystemd

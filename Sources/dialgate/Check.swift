@@ -1,5 +1,6 @@
 import ArgumentParser
 import DialGateClient
+import DialGateConfig
 import DialGateCore
 import DialGateProtocol
 import Foundation

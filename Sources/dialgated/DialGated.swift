@@ -2,6 +2,7 @@ import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import DialGateConfig
 import DialGateCore
 import DialGateServer
 import DialGateSystemd

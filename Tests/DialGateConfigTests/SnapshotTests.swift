@@ -1,3 +1,4 @@
+import DialGateConfig
 import Foundation
 import Testing
 

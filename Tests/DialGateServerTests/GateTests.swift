@@ -2,6 +2,7 @@ import DialGateAudit
 import DialGateCore
 import DialGateProtocol
 import DialGateSystemd
+import DialGateConfig
 import Foundation
 import NIOCore
 import NIOPosix
