@@ -43,23 +43,38 @@ let package = Package(
             name: "DialGateAudit",
             dependencies: ["DialGateCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // The daemon's parts: gate, snapshot store, reloader, ledger, audit writer, NIO server.
+        // The durable ledger of runtime facts: codec, file, group-commit writer, replay, compaction.
+        .target(name: "DialGateLedger", dependencies: ["DialGateCore"]),
+        // The NIO transport: the Unix-socket listener, line framing, the connection handler, peer
+        // credentials. It knows lines and sockets; what requests mean is the responder's.
         .target(
             name: "DialGateServer",
             dependencies: [
+                "DialGateProtocol", "DialGateAudit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The application: the gate, access roles, the audit writer, the reloader, the services
+        // and the wiring of the daemon.
+        .target(
+            name: "DialGateDaemon",
+            dependencies: [
                 "DialGateCore", "DialGateConfig", "DialGateProtocol", "DialGateSystemd", "DialGateAudit",
+                "DialGateLedger", "DialGateServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "dialgated",
             dependencies: [
-                "DialGateServer", "DialGateConfig",
+                "DialGateDaemon", "DialGateConfig", "DialGateSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,13 +103,25 @@ let package = Package(
         // What the tests that run programs share: a posix_spawn child process.
         .target(name: "DialGateTestSupport", path: "Tests/DialGateTestSupport"),
         .testTarget(name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateAudit", "DialGateTestSupport"]),
+        .testTarget(name: "DialGateAuditTests", dependencies: ["DialGateAudit"]),
+        .testTarget(
+            name: "DialGateLedgerTests",
+            dependencies: ["DialGateLedger", "DialGateCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DialGateServerTests",
             dependencies: [
-                "DialGateServer", "DialGateSystemd", "DialGateCore", "DialGateConfig", "DialGateProtocol", "DialGateAudit",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "DialGateServer", "DialGateCore", "DialGateProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "DialGateDaemonTests",
+            dependencies: [
+                "DialGateDaemon", "DialGateLedger", "DialGateServer", "DialGateSystemd", "DialGateCore", "DialGateConfig",
+                "DialGateProtocol", "DialGateAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(
             name: "DialGateIntegrationTests",

@@ -75,7 +75,7 @@ public final class GateServer: Service, Sendable {
     private let responder: RequestResponder
     private let limits: ConnectionLimits
     private let logger: Logger
-    private let statistics: Statistics?
+    private let connectionsChanged: @Sendable (Int) -> Void
     private let onListening: @Sendable () async -> Void
     private let state = Mutex(State())
 
@@ -95,9 +95,9 @@ public final class GateServer: Service, Sendable {
 
     public init(
         group: EventLoopGroup, address: ListenAddress, responder: RequestResponder, limits: ConnectionLimits,
-        statistics: Statistics? = nil, logger: Logger, onListening: @escaping @Sendable () async -> Void = {}
+        connectionsChanged: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger, onListening: @escaping @Sendable () async -> Void = {}
     ) {
-        self.statistics = statistics
+        self.connectionsChanged = connectionsChanged
         self.onListening = onListening
         self.group = group
         self.address = address
@@ -198,10 +198,10 @@ public final class GateServer: Service, Sendable {
         case .admitted:
             break
         }
-        statistics?.countConnection(1)
+        connectionsChanged(1)
         channel.closeFuture.whenComplete { [weak self] _ in
             guard let self else { return }
-            self.statistics?.countConnection(-1)
+            self.connectionsChanged(-1)
             self.state.withLock { state in
                 state.connections.removeValue(forKey: id)
                 if let uid = peer?.uid {

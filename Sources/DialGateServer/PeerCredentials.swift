@@ -10,6 +10,12 @@ public struct PeerCredentials: Sendable, Hashable {
     public var uid: UInt32
     public var gid: UInt32
 
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
+
     /// Reads the credentials of a connected Unix socket channel; `nil` if the kernel will not say.
     static func of(_ channel: Channel) -> EventLoopFuture<PeerCredentials?> {
         guard let provider = channel as? SocketOptionProvider else {

@@ -4,7 +4,7 @@ import Glibc
 #endif
 import DialGateConfig
 import DialGateCore
-import DialGateServer
+import DialGateDaemon
 import DialGateSystemd
 import Foundation
 import Logging

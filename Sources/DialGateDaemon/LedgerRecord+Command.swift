@@ -1,6 +1,8 @@
 import DialGateCore
-// The fuzz build compiles this file into one module with the protocol's sources (scripts/fuzz).
+// The fuzz build compiles this file into one module with the protocol's and the ledger's
+// sources (scripts/fuzz), where these modules do not exist.
 #if canImport(DialGateProtocol)
+import DialGateLedger
 import DialGateProtocol
 #endif
 import Foundation

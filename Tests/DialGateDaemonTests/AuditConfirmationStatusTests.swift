@@ -1,6 +1,6 @@
 import Testing
 
-@testable import DialGateServer
+@testable import DialGateDaemon
 
 @Suite("Audit confirmation status: what STATS and the status line say of the read-back")
 struct AuditConfirmationStatusTests {

@@ -1,5 +1,7 @@
 import DialGateCore
+import DialGateLedger
 import DialGateProtocol
+import DialGateServer
 import Foundation
 import NIOCore
 

@@ -1,4 +1,5 @@
 import DialGateCore
+import DialGateLedger
 
 extension Ledger {
     /// The ledger's counters for STATS.

@@ -1,6 +1,8 @@
 import DialGateAudit
 import DialGateCore
+import DialGateLedger
 import DialGateProtocol
+import DialGateServer
 import DialGateSystemd
 import Foundation
 import Logging
@@ -83,7 +85,7 @@ public struct Daemon: Sendable {
         // The server binds inside the service group, whose signal handlers are then in place:
         // a SIGTERM from the moment the socket answers is a graceful shutdown, never a kill.
         let server = GateServer(
-            group: group, address: try listenAddress(), responder: gate, limits: limits, statistics: statistics,
+            group: group, address: try listenAddress(), responder: gate, limits: limits, connectionsChanged: { statistics.countConnection($0) },
             logger: logger
         ) {
             _ = try? notifier.ready()

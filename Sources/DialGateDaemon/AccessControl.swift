@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import DialGateServer
 import Glibc
 #endif
 import DialGateCore

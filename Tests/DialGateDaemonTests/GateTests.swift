@@ -1,6 +1,8 @@
 import DialGateAudit
 import DialGateCore
+import DialGateLedger
 import DialGateProtocol
+import DialGateServer
 import DialGateSystemd
 import DialGateConfig
 import Foundation
@@ -9,7 +11,7 @@ import NIOPosix
 import Synchronization
 import Testing
 
-@testable import DialGateServer
+@testable import DialGateDaemon
 
 /// An audit sink that takes entries like the journal does, or refuses them, or stalls like a
 /// stopped journald, on demand: what the gate must answer when the journal fails.
@@ -58,7 +60,7 @@ final class GateFixture: Sendable {
     /// Consents with scope `*` in the example lists.
     static let consenting = "0199000040"
 
-    let scratch = LedgerScratchDirectory()
+    let scratch = ScratchDirectory()
     let faults = LedgerFaults()
     let sink = ControllableAuditSink()
     let ledger: Ledger
@@ -106,6 +108,15 @@ final class GateFixture: Sendable {
         case .now(let response): return response.line
         case .later(let future): return try await future.get().line
         }
+    }
+}
+
+/// A fresh directory on the real file system (so fsync is real), removed afterwards.
+final class ScratchDirectory: Sendable {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("dialgate-daemon-tests-\(UUID().uuidString)").path
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
     }
 }
 

@@ -1,6 +1,7 @@
 import DialGateAudit
 import DialGateCore
 import DialGateProtocol
+import DialGateServer
 import DialGateSystemd
 import Foundation
 import NIOCore

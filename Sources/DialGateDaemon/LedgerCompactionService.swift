@@ -1,3 +1,4 @@
+import DialGateLedger
 import Foundation
 import Logging
 import ServiceLifecycle

@@ -1,11 +1,8 @@
 import DialGateCore
 import Foundation
-import Logging
-import ServiceLifecycle
-import Synchronization
 import Testing
 
-@testable import DialGateServer
+@testable import DialGateLedger
 
 @Suite("Ledger compaction")
 struct LedgerCompactionTests {
@@ -142,53 +139,5 @@ struct LedgerCompactionTests {
         #expect(ledger.facts(for: alice).attempts == [day(0)])
         #expect(ledger.stats.failure == nil)
         #expect(try await ledger.append(.optOut(number: alice, at: day(1), source: "s")) == 2)
-    }
-
-    @Test("the compaction service compacts at start and stops on graceful shutdown")
-    func service() async throws {
-        let ledger = try Ledger(directory: scratch.path)
-        try await ledger.append(.attempt(number: alice, campaign: "c", at: day(0)))
-        let service = LedgerCompactionService(
-            ledger: ledger, interval: .seconds(3600), windows: { (30, 61) }, logger: Logger(label: "test"),
-            now: { [now] in now })
-        let group = ServiceGroup(services: [service], logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            while ledger.stats.compactions == 0 { try await Task.sleep(for: .milliseconds(5)) }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
-        #expect(ledger.stats.compactions == 1)
-        #expect(ledger.facts(for: alice).isEmpty)
-    }
-}
-
-@Suite("Compaction follows the policy in force")
-struct CompactionWindowTests {
-    @Test("compaction reads its windows at each run: a refusal a widened quiet period still needs is kept")
-    func windowsAreReadAtEachRun() async throws {
-        let scratch = LedgerScratchDirectory()
-        let alice = try PhoneNumber(parsing: "+33612345678")
-        let now = Date(timeIntervalSince1970: 1_796_030_100)
-        let ledger = try Ledger(directory: scratch.path)
-        defer { ledger.close() }
-        // A refusal 80 days ago: outside the default 60-day quiet period, inside a widened 90.
-        try await ledger.append(.refusal(number: alice, campaign: "c", at: now.addingTimeInterval(-80 * 86_400)))
-        let windows = Mutex((attemptsDays: 30, refusalsDays: 91))
-        let service = LedgerCompactionService(
-            ledger: ledger, interval: .milliseconds(20), windows: { windows.withLock { $0 } }, logger: Logger(label: "test"),
-            now: { now })
-        let group = ServiceGroup(services: [service], logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            while ledger.stats.compactions < 2 { try await Task.sleep(for: .milliseconds(5)) }
-            #expect(ledger.facts(for: alice).refusals.count == 1, "the widened window keeps it")
-            windows.withLock { $0.refusalsDays = 61 }
-            let seen = ledger.stats.compactions
-            while ledger.stats.compactions < seen + 2 { try await Task.sleep(for: .milliseconds(5)) }
-            #expect(ledger.facts(for: alice).refusals.isEmpty, "the narrowed window lets it go")
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
     }
 }

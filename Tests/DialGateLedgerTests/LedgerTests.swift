@@ -2,7 +2,7 @@ import DialGateCore
 import Foundation
 import Testing
 
-@testable import DialGateServer
+@testable import DialGateLedger
 
 /// A fresh directory on the real file system (so fsync is real), removed afterwards.
 final class LedgerScratchDirectory: Sendable {

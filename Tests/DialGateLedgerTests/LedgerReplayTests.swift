@@ -2,7 +2,7 @@ import DialGateCore
 import Foundation
 import Testing
 
-@testable import DialGateServer
+@testable import DialGateLedger
 
 @Suite("Ledger replay of a damaged file")
 struct LedgerReplayTests {

@@ -2,7 +2,7 @@ import DialGateSystemd
 import Logging
 import Testing
 
-@testable import DialGateServer
+@testable import DialGateDaemon
 
 @Suite("Log levels and journal priorities")
 struct JournalLogHandlerTests {
