@@ -3,9 +3,9 @@ import Foundation
 /// Everything the lists and the ledger know about one number, gathered before a decision so
 /// that the policy itself does no I/O.
 public struct CallFacts: Hashable, Sendable {
-    /// The number is on the company's own do-not-call list (right to object), with where that
-    /// came from (`list:<file>` or `ledger`).
-    public var internalOptOut: String?
+    /// The number is on the company's own do-not-call list (right to object), and where that
+    /// came from.
+    public var internalOptOut: OptOutSource?
     /// As-of dates of every Bloctel check that found the number registered, newest first.
     /// All of them, not just the newest: a replay of a past call must use the checks that
     /// existed on that day.
@@ -33,7 +33,7 @@ public struct CallFacts: Hashable, Sendable {
     public var refusals: [Date]
 
     public init(
-        internalOptOut: String? = nil,
+        internalOptOut: OptOutSource? = nil,
         bloctelRegisteredAsOf: CalendarDay? = nil,
         bloctelClearedAsOf: CalendarDay? = nil,
         bloctelRegistrations: [CalendarDay] = [],
@@ -56,6 +56,21 @@ public struct CallFacts: Hashable, Sendable {
         self.businessActivities = businessActivities
         self.attempts = attempts
         self.refusals = refusals
+    }
+
+    /// The facts of a call: what the lists say, with what the ledger recorded at runtime. An
+    /// opt-out from the lists wins over a later recorded one (either denies); list consents and
+    /// recorded ones count alike, and recorded withdrawals end either kind; attempts and
+    /// refusals are the ledger's alone.
+    public init(lists: CallFacts, ledger: LedgerFacts) {
+        self = lists
+        if internalOptOut == nil, let at = ledger.internalOptOut {
+            internalOptOut = .recorded(source: ledger.internalOptOutSource ?? "dialer", at: at)
+        }
+        consents += ledger.consents
+        revocations += ledger.revocations
+        attempts = ledger.attempts
+        refusals = ledger.refusals
     }
 
     /// The consent of `kind` that allows a call for `campaign` at `instant`, or why there is none.

@@ -167,7 +167,7 @@ public struct Policy: Sendable {
         -> Decision?
     {
         if let source = known.internalOptOut {
-            draft.add("optout_source", source)
+            draft.add("optout_source", source.description)
             return draft.finish(.internalOptout, Rule.rightToObject)
         }
         for ban in entry.sectorBans where ban.isInForce(on: day, channel: entry.campaign.channel) {

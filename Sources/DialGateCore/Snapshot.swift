@@ -96,7 +96,7 @@ public final class Snapshot: Sendable {
     public func facts(for number: PhoneNumber) -> CallFacts {
         let key = number.key
         return CallFacts(
-            internalOptOut: internalOptOut.first { $0.index.contains(key) }.map { "list:\($0.file)" },
+            internalOptOut: internalOptOut.first { $0.index.contains(key) }.map { .list(file: $0.file) },
             bloctelRegistrations: bloctelRegistered.filter { $0.index.contains(key) }.map(\.asOf),
             bloctelClearances: bloctelCleared.filter { $0.index.contains(key) }.map(\.asOf),
             operatorOptOutAsOf: operatorOptOut.first { $0.index.contains(key) }?.asOf,

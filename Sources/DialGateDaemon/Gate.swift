@@ -153,15 +153,7 @@ public final class Gate: RequestResponder {
         if let failure = ledger.failure {
             return Policy.ledgerUnavailable(failure)
         }
-        var facts = lists.facts(for: number)
-        let recorded = ledger.facts(for: number)
-        if facts.internalOptOut == nil, let since = recorded.internalOptOut {
-            facts.internalOptOut = "ledger:\(recorded.internalOptOutSource ?? "dialer")@\(ISOInstant.format(since))"
-        }
-        facts.consents += recorded.consents
-        facts.revocations = recorded.revocations
-        facts.attempts = recorded.attempts
-        facts.refusals = recorded.refusals
+        let facts = CallFacts(lists: lists.facts(for: number), ledger: ledger.facts(for: number))
         return state.policy.decide(number: number, campaignID: check.campaign, channel: check.channel, facts: facts, at: at)
     }
 

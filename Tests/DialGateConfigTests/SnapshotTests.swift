@@ -177,7 +177,7 @@ struct SnapshotTests {
             "b2b-more.csv", "# dialgate-list kind=b2b-contacts as-of=2026-11-25\nnumber;activities\n0199000007;it|63.11Z\n")
         let snapshot = try directory.load().get().snapshot
 
-        #expect(snapshot.facts(for: number("0199000001")) == CallFacts(internalOptOut: "list:internal.txt"))
+        #expect(snapshot.facts(for: number("0199000001")) == CallFacts(internalOptOut: .list(file: "internal.txt")))
         #expect(snapshot.facts(for: number("0199000002")) == CallFacts(operatorOptOutAsOf: day("2026-10-15")))
         #expect(snapshot.facts(for: number("0199000003")) == CallFacts(bloctelRegisteredAsOf: day("2026-11-02")))
         #expect(snapshot.facts(for: number("0199000004")) == CallFacts(bloctelClearedAsOf: day("2026-11-02")))
@@ -254,10 +254,10 @@ struct SnapshotTests {
         let joinedBloctel = snapshot.facts(for: number("01 99 00 00 06"))
         #expect(joinedBloctel.bloctelRegisteredAsOf == day("2026-11-02"))
         #expect(joinedBloctel.bloctelClearedAsOf == day("2026-07-06"))
-        #expect(snapshot.facts(for: number("01 99 00 00 11")).internalOptOut == "list:internal-optout.txt")
+        #expect(snapshot.facts(for: number("01 99 00 00 11")).internalOptOut == .list(file: "internal-optout.txt"))
         #expect(snapshot.facts(for: number("01 99 00 00 12")).operatorOptOutAsOf == day("2026-10-15"))
         let consented = snapshot.facts(for: number("01 99 00 00 45"))
-        #expect(consented.internalOptOut == "list:internal-optout.txt")
+        #expect(consented.internalOptOut == .list(file: "internal-optout.txt"))
         #expect(consented.consents.count == 1)
         #expect(snapshot.facts(for: number("01 99 00 00 44")).consents.first?.revokedAt != nil)
         #expect(snapshot.facts(for: number("01 99 00 00 51")).contracts.first?.subjects == ["energy-renovation"])

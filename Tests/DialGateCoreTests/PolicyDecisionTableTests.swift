@@ -345,23 +345,24 @@ func consentWithdrawal(row: Row) throws { try check(row) }
 
 let internalOptOutRows: [Row] = [
     Row(
-        name: "RGPD art. 21: internal opt-out beats consent", facts: allowedFacts("2026-11-30") { $0.internalOptOut = "ledger" },
-        instant: at("2026-11-30 11:00"), reason: .internalOptout, rule: "RGPD art. 21", shows: ["optout_source": "ledger"]),
+        name: "RGPD art. 21: internal opt-out beats consent", facts: allowedFacts("2026-11-30") { $0.internalOptOut = .recorded(source: "agent-7", at: ISOInstant.parse("2026-11-27T14:00:00Z")!) },
+        instant: at("2026-11-30 11:00"), reason: .internalOptout, rule: "RGPD art. 21",
+        shows: ["optout_source": "ledger:agent-7@2026-11-27T14:00:00.000Z"]),
     Row(
         name: "RGPD art. 21: internal opt-out beats a contract in progress",
-        facts: CallFacts(internalOptOut: "list:dnc 2026.csv", contracts: [telecomContract]), instant: at("2026-11-30 11:00"),
+        facts: CallFacts(internalOptOut: .list(file: "dnc 2026.csv"), contracts: [telecomContract]), instant: at("2026-11-30 11:00"),
         reason: .internalOptout, shows: ["optout_source": "list:dnc 2026.csv"]),
     Row(
         name: "RGPD art. 21: internal opt-out in the opt-out regime beats a fresh clearance",
-        facts: allowedFacts("2026-08-01") { $0.internalOptOut = "ledger" }, instant: at("2026-08-03 11:00"),
+        facts: allowedFacts("2026-08-01") { $0.internalOptOut = .recorded(source: "agent-7", at: Date(timeIntervalSince1970: 1_790_000_000)) }, instant: at("2026-08-03 11:00"),
         reason: .internalOptout, regime: .optOut),
     Row(
         name: "RGPD art. 21: internal opt-out covers B2B", number: Number.paris, campaign: "b2b-software",
-        facts: CallFacts(internalOptOut: "ledger", businessActivities: ["62.01Z"]), instant: at("2026-11-30 11:00"),
+        facts: CallFacts(internalOptOut: .recorded(source: "agent-7", at: Date(timeIntervalSince1970: 1_790_000_000)), businessActivities: ["62.01Z"]), instant: at("2026-11-30 11:00"),
         reason: .internalOptout, regime: .some(nil)),
     Row(
         name: "RGPD art. 21: internal opt-out covers exempt purposes (polling)", campaign: "polling",
-        facts: CallFacts(internalOptOut: "ledger"), instant: at("2026-11-30 11:00"), reason: .internalOptout),
+        facts: CallFacts(internalOptOut: .recorded(source: "agent-7", at: Date(timeIntervalSince1970: 1_790_000_000))), instant: at("2026-11-30 11:00"), reason: .internalOptout),
 ]
 
 @Test("Internal do-not-call list: every regime, audience and purpose (RGPD art. 21)", arguments: internalOptOutRows)
@@ -790,15 +791,15 @@ let precedenceRows: [Row] = [
         instant: at("2026-08-03 21:00"), reason: .bloctel),
     Row(
         name: "Precedence: internal opt-out with consent is internal-optout",
-        facts: CallFacts(internalOptOut: "ledger", consents: [consent()]), instant: at("2026-11-30 11:00"), reason: .internalOptout),
+        facts: CallFacts(internalOptOut: .recorded(source: "agent-7", at: Date(timeIntervalSince1970: 1_790_000_000)), consents: [consent()]), instant: at("2026-11-30 11:00"), reason: .internalOptout),
     Row(
         name: "Precedence: campaign-inactive before internal-optout", campaign: "winter",
-        facts: CallFacts(internalOptOut: "ledger"), instant: at("2026-11-30 11:00"), reason: .campaignInactive),
+        facts: CallFacts(internalOptOut: .recorded(source: "agent-7", at: Date(timeIntervalSince1970: 1_790_000_000))), instant: at("2026-11-30 11:00"), reason: .campaignInactive),
     Row(
-        name: "Precedence: channel-not-allowed before internal-optout", channel: .email, facts: CallFacts(internalOptOut: "ledger"),
+        name: "Precedence: channel-not-allowed before internal-optout", channel: .email, facts: CallFacts(internalOptOut: .recorded(source: "agent-7", at: Date(timeIntervalSince1970: 1_790_000_000))),
         instant: at("2026-11-30 11:00"), reason: .channelNotAllowed),
     Row(
-        name: "Precedence: internal-optout before sector-ban", campaign: "renovation", facts: CallFacts(internalOptOut: "ledger"),
+        name: "Precedence: internal-optout before sector-ban", campaign: "renovation", facts: CallFacts(internalOptOut: .recorded(source: "agent-7", at: Date(timeIntervalSince1970: 1_790_000_000))),
         instant: at("2026-11-30 11:00"), reason: .internalOptout),
     Row(
         name: "Precedence: sector-ban before territory-not-covered", number: Number.london, campaign: "renovation",
@@ -895,4 +896,27 @@ func pureDecision() throws {
         Fact("regime", "opt-in"), Fact("regime_source", "date"), Fact("territory", "reunion"), Fact("tz", reunion),
         Fact("local", "2026-11-30T11:00"),
     ]))
+}
+
+@Suite("The facts of a call")
+struct CallFactsMergingTests {
+    @Test("one constructor merges list and ledger facts: a recorded opt-out is typed, withdrawals end list consents too")
+    func listAndLedgerFactsMerge() {
+        let objected = Date(timeIntervalSince1970: 1_796_000_000)
+        let listConsent = ConsentRecord(kind: .prospecting, scope: "*", givenAt: Date(timeIntervalSince1970: 1_790_000_000), proof: "form")
+        let withdrawal = ConsentRevocation(kind: .prospecting, scope: "*", at: Date(timeIntervalSince1970: 1_795_000_000))
+        let merged = CallFacts(
+            lists: CallFacts(consents: [listConsent]),
+            ledger: LedgerFacts(
+                internalOptOut: objected, internalOptOutSource: "agent-42", revocations: [withdrawal],
+                attempts: [objected], refusals: []))
+        #expect(merged.internalOptOut == .recorded(source: "agent-42", at: objected))
+        #expect(merged.internalOptOut?.description == "ledger:agent-42@\(ISOInstant.format(objected))")
+        #expect(merged.consents == [listConsent])
+        #expect(merged.revocations == [withdrawal])
+        #expect(merged.attempts == [objected])
+        // A list opt-out stays the one shown.
+        let listed = CallFacts(lists: CallFacts(internalOptOut: .list(file: "dnc.txt")), ledger: LedgerFacts(internalOptOut: objected))
+        #expect(listed.internalOptOut == .list(file: "dnc.txt"))
+    }
 }

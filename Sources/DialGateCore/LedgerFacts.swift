@@ -1,4 +1,3 @@
-import DialGateCore
 import Foundation
 
 /// What the ledger remembers about one number: the runtime half of a decision's facts (the
