@@ -111,7 +111,7 @@ extension Configuration {
         return AuditSettings(
             numberMode: try reader.choice("number", AuditSettings.NumberMode.self) ?? .pseudonym,
             keyFile: try reader.path("key-file", base: base) ?? defaultKey,
-            deadlineMilliseconds: try reader.int("deadline-milliseconds", in: 10...60_000) ?? 500,
+            deadlineMilliseconds: try reader.int("deadline-milliseconds", in: 10...60_000) ?? 1000,
             confirmIntervalSeconds: try reader.number("confirm-interval-seconds", in: 0.1...3600) ?? 5)
     }
 

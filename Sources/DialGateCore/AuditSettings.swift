@@ -21,7 +21,7 @@ public struct AuditSettings: Hashable, Sendable {
 
     public init(
         numberMode: NumberMode = .pseudonym, keyFile: String = "/var/lib/dialgate/audit.key",
-        deadlineMilliseconds: Int = 500, confirmIntervalSeconds: Double = 5
+        deadlineMilliseconds: Int = 1000, confirmIntervalSeconds: Double = 5
     ) {
         self.numberMode = numberMode
         self.keyFile = keyFile

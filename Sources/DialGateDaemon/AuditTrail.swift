@@ -53,7 +53,7 @@ public final class AuditTrail: Sendable {
     ///     is answered `DENY audit-unavailable`.
     public init(
         pseudonymizer: Pseudonymizer, mode: NumberMode, sink: AuditSink = SystemdJournalSink(),
-        deadline: Duration = .milliseconds(500)
+        deadline: Duration = .milliseconds(1000)
     ) {
         self.pseudonymizer = pseudonymizer
         self.mode = mode

@@ -140,7 +140,7 @@ public final class Gate: RequestResponder {
             if !planned { statistics.count(denied.verdict) }
             return .decision(denied, id: id, planned: planned, extra: numberFact)
         }
-        return .later(answer)
+        return .inTurn(answer)
     }
 
     private func decide(_ number: PhoneNumber, check: Command.Check, at: Date, state: ServingState) -> Decision {
@@ -257,7 +257,7 @@ public final class Gate: RequestResponder {
         let answer = audit.recordForbidden(
             command: verb.rawValue, role: role.rawValue, requestID: id, peer: peer, on: eventLoop
         ).map { _ in Response.error(error) }.recover { _ in Response.error(error) }
-        return .later(answer)
+        return .inTurn(answer)
     }
 
     // MARK: STATS

@@ -82,6 +82,9 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         case ledgerUnavailable = "ledger-unavailable"
         case reloadFailed = "reload-failed"
         case overload
+        /// The daemon could not produce an answer (a fault of its own): neither a decision nor
+        /// a claim that a write was or was not recorded.
+        case internalError = "internal-error"
     }
 
     public var code: Code

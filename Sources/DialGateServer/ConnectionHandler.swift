@@ -2,9 +2,10 @@ import DialGateProtocol
 import NIOCore
 
 /// Serves one client connection: parses each line, asks the responder, and writes the answers
-/// in request order, however many requests the client pipelines. While an answer is pending
-/// (a ledger write), later requests wait their turn, so a CHECK sent after an OPTOUT always
-/// sees it.
+/// in request order, however many requests the client pipelines. While a write's answer is
+/// pending (a ledger fsync), later requests wait their turn, so a CHECK sent after an OPTOUT
+/// always sees it; decisions waiting for the journal do not hold the requests after them, and
+/// their answers keep their place (at most `maxInFlight` await at once).
 ///
 /// What one connection may hold is bounded whatever the client does. While the channel is not
 /// writable (the client does not read its answers and the write buffer is over its high water
@@ -33,7 +34,22 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let shutdownQuietSpell: TimeAmount
 
     private var queue = CircularBuffer<InboundFrame>()
+    /// A `.later` answer is pending: the requests after it wait.
     private var waitingForAnswer = false
+    /// Answers given or awaited, oldest first, not yet written: an answer leaves only when
+    /// every answer before it has, so they keep request order however they complete.
+    private var inFlight = CircularBuffer<Slot>()
+    /// An answer that closes the connection is in `inFlight`: no request after it is answered.
+    private var lastAnswerGiven = false
+    /// At most this many answers await at once on one connection, so one client cannot fill
+    /// the audit writer's queue on its own.
+    private let maxInFlight: Int
+
+    /// One answer's place in the order.
+    private final class Slot {
+        var response: Response?
+        init(_ response: Response? = nil) { self.response = response }
+    }
     /// A read the channel asked for and the handler held back (queue full or not writable).
     private var readPending = false
     private var closing = false
@@ -65,8 +81,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     init(
         responder: RequestResponder, peer: PeerCredentials? = nil, maxQueued: Int = 1024,
-        idleTimeout: TimeAmount? = nil, shutdownQuietSpell: TimeAmount = .milliseconds(500)
+        idleTimeout: TimeAmount? = nil, shutdownQuietSpell: TimeAmount = .milliseconds(500), maxInFlight: Int = 128
     ) {
+        self.maxInFlight = maxInFlight
         self.responder = responder
         self.peer = peer
         self.maxQueued = maxQueued
@@ -93,7 +110,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !closing, !lastAnswerGiven else { return }
         pendingClose?.cancel()
         pendingClose = nil
         lastProgress = context.eventLoop.now
@@ -144,7 +161,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     // MARK: Answering
 
     private func mayRead(context: ChannelHandlerContext) -> Bool {
-        !closing && queue.count < maxQueued && context.channel.isWritable
+        !closing && !lastAnswerGiven && queue.count < maxQueued && context.channel.isWritable
     }
 
     /// Answers queued requests in order until one is pending, the channel stops being
@@ -163,32 +180,24 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func drainOnce(context: ChannelHandlerContext) {
-        while !waitingForAnswer, !closing, context.channel.isWritable, let frame = queue.popFirst() {
+        writeAnswersInTurn(context: context)
+        while !waitingForAnswer, !closing, !lastAnswerGiven, inFlight.count < maxInFlight, context.channel.isWritable,
+            let frame = queue.popFirst()
+        {
             switch frame {
             case .overlong:
-                write(
+                answer(
                     .error(ProtocolError(.lineTooLong, "request line over the limit; closing"), closesConnection: true),
                     context: context)
             case .line(let buffer):
                 switch answer(to: buffer, context: context) {
                 case .now(let response):
-                    write(response, context: context)
+                    answer(response, context: context)
                 case .later(let future):
                     waitingForAnswer = true
-                    let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                    future.whenComplete { result in
-                        let (handler, context) = loopBound.value
-                        handler.waitingForAnswer = false
-                        handler.lastProgress = context.eventLoop.now
-                        switch result {
-                        case .success(let response):
-                            handler.write(response, context: context)
-                        case .failure(let error):
-                            handler.write(.error(ProtocolError(.badArgument, "\(error)")), context: context)
-                        }
-                        handler.drain(context: context)
-                        handler.flushIfNeeded(context: context)
-                    }
+                    awaitAnswer(future, holdsLaterRequests: true, context: context)
+                case .inTurn(let future):
+                    awaitAnswer(future, holdsLaterRequests: false, context: context)
                 }
             }
         }
@@ -200,7 +209,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             readPending = false
             context.read()
         }
-        if finishing != nil, queue.isEmpty, !waitingForAnswer, !closing {
+        if finishing != nil, queue.isEmpty, !waitingForAnswer, inFlight.isEmpty, !closing {
             closeOnceAnswered(context: context)
         }
     }
@@ -217,7 +226,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
             let (handler, context) = loopBound.value
             // A request may have arrived meanwhile (at shutdown): its own drain closes later.
-            guard handler.queue.isEmpty, !handler.waitingForAnswer, !handler.closing else { return }
+            guard handler.queue.isEmpty, !handler.waitingForAnswer, handler.inFlight.isEmpty, !handler.closing else { return }
             guard let quietSpell else {
                 handler.closing = true
                 context.close(promise: nil)
@@ -225,10 +234,54 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
             handler.pendingClose = context.eventLoop.scheduleTask(in: quietSpell) {
                 let (handler, context) = loopBound.value
-                guard handler.queue.isEmpty, !handler.waitingForAnswer, !handler.closing else { return }
+                guard handler.queue.isEmpty, !handler.waitingForAnswer, handler.inFlight.isEmpty, !handler.closing else { return }
                 handler.closing = true
                 context.close(promise: nil)
             }
+        }
+    }
+
+    /// Gives an answer known now: written at once unless earlier answers still await.
+    private func answer(_ response: Response, context: ChannelHandlerContext) {
+        if inFlight.isEmpty {
+            write(response, context: context)
+        } else {
+            inFlight.append(Slot(response))
+            if response.closesConnection {
+                // The last answer (BYE, line-too-long): nothing after it is read or answered.
+                lastAnswerGiven = true
+                queue.removeAll()
+            }
+        }
+    }
+
+    /// Keeps a place for an answer to come, and writes it in its turn.
+    private func awaitAnswer(_ future: EventLoopFuture<Response>, holdsLaterRequests: Bool, context: ChannelHandlerContext) {
+        let slot = Slot()
+        inFlight.append(slot)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        future.whenComplete { result in
+            let (handler, context) = loopBound.value
+            if holdsLaterRequests { handler.waitingForAnswer = false }
+            handler.lastProgress = context.eventLoop.now
+            switch result {
+            case .success(let response):
+                slot.response = response
+            case .failure(let error):
+                // The responder could not say: never a decision, and no claim about a write.
+                slot.response = .error(ProtocolError(.internalError, "no answer could be given: \(error)"))
+            }
+            handler.drain(context: context)
+            handler.flushIfNeeded(context: context)
+        }
+    }
+
+    /// Writes the answers at the head of the order that are known. Also while the channel is
+    /// not writable: they were asked for already, and at most `maxInFlight` of them wait.
+    private func writeAnswersInTurn(context: ChannelHandlerContext) {
+        while !closing, let head = inFlight.first, let response = head.response {
+            inFlight.removeFirst()
+            write(response, context: context)
         }
     }
 
@@ -254,6 +307,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if response.closesConnection {
             closing = true
             queue.removeAll()
+            inFlight.removeAll()
             handOver(context: context)
             unflushed = false
             let channel = context.channel
@@ -302,7 +356,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func checkIdle(context: ChannelHandlerContext) {
         guard let idleTimeout, !closing else { return }
         let now = context.eventLoop.now
-        if waitingForAnswer {
+        if waitingForAnswer || !inFlight.isEmpty {
             // Not idle; the answer resets the clock when it comes.
             scheduleIdleCheck(at: now + idleTimeout, context: context)
         } else if now >= lastProgress + idleTimeout {

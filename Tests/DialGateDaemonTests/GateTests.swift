@@ -106,7 +106,7 @@ final class GateFixture: Sendable {
         }
         switch gate.respond(to: request, from: peer, on: group.next()) {
         case .now(let response): return response.line
-        case .later(let future): return try await future.get().line
+        case .later(let future), .inTurn(let future): return try await future.get().line
         }
     }
 }

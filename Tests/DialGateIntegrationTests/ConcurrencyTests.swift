@@ -1,5 +1,6 @@
 import DialGateClient
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -60,6 +61,7 @@ struct ConcurrencyTests {
             let answered = ManagedCounter()
             let reloads = ManagedCounter()
             let done = ManagedCounter()
+            let firstWrong = Mutex<String?>(nil)
             DispatchQueue.concurrentPerform(iterations: clients + 1) { client in
                 if client == clients {
                     // The reloader: RELOAD commands and SIGHUPs while the others query.
@@ -83,12 +85,15 @@ struct ConcurrencyTests {
                         guard let line = try? connection.readLine() else { return }
                         answered.increment()
                         let (_, head) = TestLists.expected[(client + round + i) % TestLists.expected.count]
-                        if !line.hasPrefix(head + " ") { wrong.increment() }
+                        if !line.hasPrefix(head + " ") {
+                            wrong.increment()
+                            firstWrong.withLock { $0 = $0 ?? line }
+                        }
                     }
                 }
             }
             #expect(answered.value == clients * perClient)
-            #expect(wrong.value == 0)
+            #expect(wrong.value == 0, "first wrong answer: \(firstWrong.withLock { $0 } ?? "-")")
             #expect(reloads.value > 0)
             #expect(daemon.stop() == 0)
         }

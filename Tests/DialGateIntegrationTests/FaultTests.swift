@@ -71,7 +71,9 @@ struct FaultTests {
             let journal = try PrivateJournal()
             defer { journal.close() }
             try journal.startJournald()
-            let daemon = try RunningDaemon(lists: TestLists.standard, launcher: journal.enter)
+            let daemon = try RunningDaemon(
+                configure: { RunningDaemon.setting($0, key: "deadline-milliseconds", raw: "300") }, lists: TestLists.standard,
+                launcher: journal.enter)
             #expect(try daemon.ask(Self.check).hasPrefix("ALLOW consent "))
             journal.pauseJournald()
             // journald's socket queue takes a few hundred entries; past it, the journal stalls.

@@ -37,6 +37,30 @@ struct ConnectionHandlerTests {
         #expect(try connection.answers() == ["OK id=2 recorded=optout", "PONG id=3", "PONG id=4"])
     }
 
+    @Test("decisions awaiting the journal do not hold later requests, and their answers keep request order")
+    func decisionsInFlightKeepTheirTurn() throws {
+        let connection = try EmbeddedConnection()
+        try connection.send("CHECK 0612345678 campaign=c id=1\nCHECK 0612345678 campaign=c id=2\nPING id=3\n")
+        // All three reached the application at once: a decision changes nothing they read.
+        #expect(connection.responder.askedCount == 3)
+        #expect(try connection.answers() == [])
+        connection.responder.completeCheck(id: "2")
+        #expect(try connection.answers() == [])
+        connection.responder.completeCheck(id: "1")
+        #expect(try connection.answers() == ["ALLOW test id=1", "ALLOW test id=2", "PONG id=3"])
+    }
+
+    @Test("QUIT after decisions in flight is answered after them, and nothing after it")
+    func quitWaitsForDecisionsInFlight() throws {
+        let connection = try EmbeddedConnection()
+        try connection.send("CHECK 0612345678 campaign=c id=1\nQUIT\nPING id=3\n")
+        #expect(connection.isOpen)
+        connection.responder.completeCheck(id: "1")
+        #expect(try connection.answers() == ["ALLOW test id=1", "BYE"])
+        #expect(!connection.isOpen)
+        #expect(connection.responder.askedCount == 2)
+    }
+
     @Test("a request that closes the connection is answered, and nothing after it")
     func quitIsAnsweredThenClosed() throws {
         let connection = try EmbeddedConnection()
