@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "DialGateServer",
             dependencies: [
-                "DialGateProtocol", "DialGateAudit",
+                "DialGateProtocol", "DialGateAudit", "DialGateClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,7 +102,8 @@ let package = Package(
         .testTarget(name: "DialGateProtocolTests", dependencies: ["DialGateProtocol"]),
         // What the tests that run programs share: a posix_spawn child process.
         .target(name: "DialGateTestSupport", path: "Tests/DialGateTestSupport"),
-        .testTarget(name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateAudit", "DialGateTestSupport"]),
+        .testTarget(
+            name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateAudit", "DialGateClient", "DialGateTestSupport"]),
         .testTarget(name: "DialGateAuditTests", dependencies: ["DialGateAudit"]),
         .testTarget(
             name: "DialGateLedgerTests",

@@ -26,6 +26,8 @@ public actor Reloader: Service {
     private let statistics: Statistics
     private let logger: Logger
     private var signature: DirectorySignature?
+    /// The configuration the daemon started from: what keys that need a restart still hold.
+    private var startedWith: Configuration?
     /// A line for the status: when the last reload ran and how it ended.
     public private(set) var lastResult = "not yet"
 
@@ -78,8 +80,12 @@ public actor Reloader: Service {
             }
             return failed(trigger: trigger, problem: "configuration: \(error)")
         }
-        if configuration.daemon != current.configuration.daemon, !starting {
-            logger.warning("daemon settings changed in the configuration; they take effect at the next restart")
+        if starting { startedWith = configuration }
+        let restartNeeded = startedWith.map { $0.keysNeedingRestart(toApply: configuration) } ?? []
+        if !restartNeeded.isEmpty {
+            logger.warning(
+                "some settings changed in the configuration take effect only at the next restart",
+                metadata: ["keys": "\(restartNeeded.joined(separator: ","))"])
         }
         let files = DirectorySignature(directory: configuration.daemon.lists, extra: [configurationPath])
         let loader = ListDirectoryLoader(
@@ -111,11 +117,15 @@ public actor Reloader: Service {
             entry.append("DIALGATE_TRIGGER", trigger)
             entry.append("DIALGATE_SNAPSHOT", snapshot.id)
             entry.append("DIALGATE_WARNINGS", String(load.warnings.count))
+            if !restartNeeded.isEmpty { entry.append("DIALGATE_RESTART_NEEDED", restartNeeded.joined(separator: ",")) }
             entry.sendShowing(on: logger)
-            return .success([
+            var facts = [
                 Fact("reloaded", trigger), Fact("snapshot", snapshot.id), Fact("numbers", String(snapshot.totalNumbers)),
                 Fact("warnings", String(load.warnings.count)),
-            ])
+            ]
+            // Said, not swallowed: these keys kept their old value.
+            if !restartNeeded.isEmpty { facts.append(Fact("restart_needed", restartNeeded.joined(separator: ","))) }
+            return .success(facts)
         }
     }
 

@@ -293,3 +293,19 @@ struct ConfigurationTests {
         #expect(load.snapshot.files.count == 9)
     }
 }
+
+@Suite("What a reload applies")
+struct RestartKeysTests {
+    @Test("a reload says which changed keys wait for a restart: the socket, limits and all of [audit]; policy and lists do not")
+    func keysNeedingRestart() {
+        let started = Configuration()
+        var newer = started
+        newer.policy.maxAttempts = 6
+        newer.daemon.lists = "/elsewhere"
+        #expect(started.keysNeedingRestart(toApply: newer).isEmpty)
+        newer.daemon.socket = "/run/other.sock"
+        newer.audit.deadlineMilliseconds = 250
+        newer.audit.numberMode = .clear
+        #expect(started.keysNeedingRestart(toApply: newer) == ["daemon.socket", "audit.number", "audit.deadline-milliseconds"])
+    }
+}

@@ -1,3 +1,4 @@
+import DialGateClient
 import DialGateTestSupport
 import Foundation
 import Testing
@@ -27,19 +28,11 @@ enum TestSupport {
 
     /// Whether a datagram socket connects to journald's: ECONNREFUSED when the file is stale.
     private static func journaldAnswers() -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { path in
-            for (index, byte) in journalSocket.utf8.enumerated() { path[index] = byte }
+        guard case .success(let fd) = UnixSocketAddress.connect(journalSocket, type: Int32(SOCK_DGRAM.rawValue)) else {
+            return false
         }
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
-            }
-        }
+        close(fd)
+        return true
     }
 
     /// The outcome of a finished process.
@@ -167,16 +160,9 @@ enum TestSupport {
         return fd
     }
 
-    /// Calls `body` with a sockaddr_un for `path`.
+    /// Calls `body` with a sockaddr_un for `path` (-1 when the path is too long).
     private static func withSocketAddress(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8.prefix(raw.count - 1))
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        UnixSocketAddress.with(path, body) ?? -1
     }
 
     /// A fresh temporary directory, removed by the caller.
