@@ -5,7 +5,7 @@ import ArgumentParser
 ///
 /// Run it in release: `swift run -c release dialgate-bench index`.
 @main
-struct DialGateBench: ParsableCommand {
+struct DialGateBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dialgate-bench",
         abstract: "Benchmarks of dialgate's per-query path.",
