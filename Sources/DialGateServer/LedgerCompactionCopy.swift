@@ -59,6 +59,13 @@ struct LedgerCompactionCopy {
         try lines.finish(seq: markerSeq, marker: .compacted(at: compaction.now, kept: kept, dropped: dropped))
     }
 
+    /// Hands the state over, leaving an empty one: the writer swaps it in without copying.
+    mutating func takeState() -> LedgerState {
+        var taken = LedgerState()
+        swap(&taken, &state)
+        return taken
+    }
+
     func close() {
         lines.file.close()
     }

@@ -60,12 +60,15 @@ final class LedgerWriter: Sendable {
     /// number, while appends go on: a test appends from there to show they do not wait.
     let onCompactionPass = Mutex<(@Sendable (Int) -> Void)?>(nil)
 
-    /// Above this many bytes appended during a copy pass, the compaction copies them in
-    /// another pass rather than while holding appends back.
-    static let lockedTailLimit: UInt64 = 1 << 20
-    /// At most this many passes without the lock: appends faster than the copy would keep a
-    /// compaction going forever; the tail is then copied under the lock, whatever its size.
-    static let copyPasses = 3
+    /// Above this many bytes appended during a copy pass (some 800 lines, a millisecond or two
+    /// to decode and copy), the compaction copies them in another pass rather than while
+    /// holding appends back.
+    static let lockedTailLimit: UInt64 = 64 << 10
+    /// At most this many passes without the lock. Each pass copies what was appended during
+    /// the last, so the tail shrinks quickly while appends come slower than the copy goes;
+    /// appends faster than that would keep a compaction going forever, so the tail is then
+    /// copied under the lock, whatever its size.
+    static let copyPasses = 8
 
     init(
         directory: LedgerDirectory, log: LedgerFile, size: UInt64, nextSeq: UInt64, state: LedgerState,
@@ -301,7 +304,9 @@ final class LedgerWriter: Sendable {
         _ copy: inout LedgerCompactionCopy, reader: LedgerFile, started start: ContinuousClock.Instant
     ) throws(LedgerError) -> LedgerCompactionReport {
         let clock = ContinuousClock()
-        return try disk.withLock { (disk: inout Disk) throws(LedgerError) -> LedgerCompactionReport in
+        // The state replaced is the second of the pair, dropped (freed) here, outside both locks.
+        let (report, _) = try disk.withLock {
+            (disk: inout Disk) throws(LedgerError) -> (LedgerCompactionReport, LedgerState) in
             let locked = clock.now
             if disk.closed { throw .closed }
             if let failure = disk.failure { throw .unavailable(failure) }
@@ -331,12 +336,19 @@ final class LedgerWriter: Sendable {
                 figures.bytes = disk.size
                 figures.lastSeq = disk.nextSeq - 1
             }
-            state.withLock { [copy] in $0 = copy.state }
+            // Swapped, not assigned: the old state (every number of the old file) is freed
+            // once lookups and appends no longer wait for either lock.
+            var replaced = copy.takeState()
+            state.withLock { swap(&$0, &replaced) }
             let end = clock.now
-            return LedgerCompactionReport(
-                kept: copy.kept, dropped: copy.dropped, bytesBefore: bytesBefore, bytesAfter: copy.written,
-                duration: end - start, appendsHeld: end - locked)
+            return (
+                LedgerCompactionReport(
+                    kept: copy.kept, dropped: copy.dropped, bytesBefore: bytesBefore, bytesAfter: copy.written,
+                    duration: end - start, appendsHeld: end - locked),
+                replaced
+            )
         }
+        return report
     }
 
     private func markFailed(_ disk: inout Disk, _ error: LedgerError) {
