@@ -9,7 +9,8 @@ import Foundation
 /// record is on disk (written and fdatasync'd) and in memory, so the next ``facts(for:)``
 /// sees it and no crash can lose it. Concurrent appends share one write and one fdatasync
 /// (group commit) on a dedicated writer thread; a compaction holds them back only for its
-/// last few milliseconds, whatever the file's size.
+/// last step (the lines appended while it copied, the syncs, the rename: milliseconds),
+/// whatever the file's size.
 ///
 /// The file is `<directory>/ledger.log`, one line a record (see `LedgerCodec` for the format):
 /// readable with `less`, searchable with `grep +33612345678`.

@@ -16,6 +16,12 @@ struct LedgerCompactionCopy {
     private(set) var dropped = 0
     /// How far into the old file the copy has gone: the next pass starts here.
     private(set) var copiedUpTo: UInt64 = 0
+    /// Bytes of the new file fdatasync'd so far.
+    private var synced: UInt64 = 0
+
+    /// The copy is fdatasync'd every this many bytes: one flush of a whole 100 MB copy would
+    /// queue ahead of the appends' own fdatasyncs on the same disk and stall them.
+    static let syncInterval: UInt64 = 4 << 20
 
     /// Creates (or truncates, after a compaction that died) the new file.
     init(compaction: LedgerCompaction, directory: LedgerDirectory, faults: LedgerFaults?) throws(LedgerError) {
@@ -43,6 +49,7 @@ struct LedgerCompactionCopy {
             kept += 1
             state.apply(record)
             try lines.append(line)
+            if lines.written - synced >= Self.syncInterval { try sync() }
         }
         copiedUpTo = end
     }
@@ -51,6 +58,7 @@ struct LedgerCompactionCopy {
     /// appends wait) has only the last lines to flush.
     mutating func sync() throws(LedgerError) {
         try lines.sync()
+        synced = lines.written
     }
 
     /// Ends the file with the `compacted` marker at `markerSeq` that explains the gaps, and

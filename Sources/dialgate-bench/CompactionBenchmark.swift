@@ -57,7 +57,7 @@ struct CompactionBenchmark: AsyncParsableCommand {
             print("no append completed during the compaction")
             return
         }
-        print("compaction: \(report.kept) kept, \(report.dropped) dropped, \(report.bytesBefore / 1_000_000) MB to \(report.bytesAfter / 1_000_000) MB in \(duration)")
+        print("compaction: \(report.kept) kept, \(report.dropped) dropped, \(report.bytesBefore / 1_000_000) MB to \(report.bytesAfter / 1_000_000) MB in \(duration), appends held back for \(report.appendsHeld)")
         print("appends during the compaction (\(writers) writers): \(measured.count); "
             + "longest wait \(Self.milliseconds(longest)), p99 \(Self.milliseconds(measured[measured.count * 99 / 100])), "
             + "median \(Self.milliseconds(measured[measured.count / 2]))")

@@ -189,6 +189,43 @@ struct LedgerCompactionWhileAppendingTests {
         #expect(ledger.facts(for: alice).attempts == [day(99)])
     }
 
+    @Test("records appended during the copy go through the same rule: an expired one is dropped, in memory as on disk")
+    func tailFollowsTheRule() async throws {
+        let ledger = try Ledger(directory: scratch.path)
+        let alice = phone("06 12 34 56 78")
+        let bob = phone("07 11 22 33 44")
+        try await ledger.append(.attempt(number: alice, campaign: "c", at: day(0)))  // 1, dropped
+        try await ledger.append(.optOut(number: alice, at: day(1), source: "s"))  // 2
+        let appended = AppendedDuringCopy()
+        // During the copy, a late-reported attempt too old to keep and a recent one.
+        ledger.onCompactionPass { pass in
+            guard pass == 1 else { return }
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                let old = try await ledger.append(.attempt(number: bob, campaign: "late", at: day(2)))
+                let recent = try await ledger.append(.attempt(number: bob, campaign: "c", at: day(99)))
+                appended.seqs.withLock { $0 = [old, recent] }
+                done.signal()
+            }
+            _ = done.wait(timeout: .now() + .seconds(300))  // only against a hang
+        }
+        let report = try await ledger.compactWithoutBlocking(now: now, keepAttemptsDays: 30, keepRefusalsDays: 60)
+        #expect(appended.seqs.withLock { $0 } == [3, 4])
+        #expect(report.kept == 2)
+        #expect(report.dropped == 2)
+        #expect(scratch.logLines.map { $0.prefix { $0 != "\t" } } == ["2", "4", "5"])
+        #expect(ledger.facts(for: bob).attempts == [day(99)])
+        #expect(ledger.facts(for: alice) == LedgerFacts(internalOptOut: day(1), internalOptOutSource: "s"))
+        #expect(ledger.stats.records == 2)
+        ledger.close()
+
+        let reopened = try Ledger(directory: scratch.path)
+        defer { reopened.close() }
+        #expect(reopened.openReport == LedgerOpenReport(recordsReplayed: 2, lastSeq: 5))
+        #expect(reopened.facts(for: bob).attempts == [day(99)])
+        #expect(reopened.facts(for: alice) == LedgerFacts(internalOptOut: day(1), internalOptOutSource: "s"))
+    }
+
     @Test("a compaction whose rename fails leaves the ledger exactly as it was and recording")
     func failedRenameLeavesTheLedger() async throws {
         let ledger = try Ledger(directory: scratch.path)
@@ -227,6 +264,11 @@ private final class CompactionProgress: Sendable {
     let resume = DispatchSemaphore(value: 0)
     /// The copy step was resumed by the writers (not by the guard against a hang).
     let resumedByAppends = Atomic<Bool>(false)
+}
+
+/// The sequence numbers of records appended from a compaction's pass hook.
+private final class AppendedDuringCopy: Sendable {
+    let seqs = Mutex<[UInt64]>([])
 }
 
 /// One task's result in the race between a compaction and the writers.
