@@ -23,6 +23,9 @@ struct CompactionBenchmark: AsyncParsableCommand {
     @Option(help: "Tasks appending one record at a time each while the compaction runs.")
     var writers = 8
 
+    @Option(help: "Seconds the writers append before the compaction starts: the latencies of this machine's disk without a compaction, to compare with.")
+    var baselineSeconds = 10
+
     @Option(help: "Where to build the ledger (a fresh temporary directory when not given; removed afterwards).")
     var directory: String?
 
@@ -42,8 +45,8 @@ struct CompactionBenchmark: AsyncParsableCommand {
 
         let phase = BenchPhase()
         async let latencies = appendDuring(phase, ledger: ledger, now: now)
-        // Let the writers start before the compaction does.
-        try await Task.sleep(for: .milliseconds(200))
+        // The writers append alone first: the baseline.
+        try await Task.sleep(for: .seconds(baselineSeconds))
         let start = clock.now
         phase.value.store(BenchPhase.compacting, ordering: .sequentiallyConsistent)
         let report = try await ledger.compactWithoutBlocking(now: now, keepAttemptsDays: 30, keepRefusalsDays: 60)
@@ -52,8 +55,10 @@ struct CompactionBenchmark: AsyncParsableCommand {
         // Let the writers see the end, then stop them.
         try await Task.sleep(for: .milliseconds(50))
         phase.value.store(BenchPhase.stopped, ordering: .sequentiallyConsistent)
-        let measured = try await latencies.sorted()
-        guard let longest = measured.last else {
+        let (baseline, during) = try await latencies
+        let measured = during.sorted()
+        let alone = baseline.sorted()
+        guard let longest = measured.last, let longestAlone = alone.last else {
             print("no append completed during the compaction")
             return
         }
@@ -61,6 +66,9 @@ struct CompactionBenchmark: AsyncParsableCommand {
         print("appends during the compaction (\(writers) writers): \(measured.count); "
             + "longest wait \(Self.milliseconds(longest)), p99 \(Self.milliseconds(measured[measured.count * 99 / 100])), "
             + "median \(Self.milliseconds(measured[measured.count / 2]))")
+        print("appends before it, for \(baselineSeconds) s (the disk alone): \(alone.count); "
+            + "longest wait \(Self.milliseconds(longestAlone)), p99 \(Self.milliseconds(alone[alone.count * 99 / 100])), "
+            + "median \(Self.milliseconds(alone[alone.count / 2]))")
     }
 
     /// Appends attempts from 256 tasks until the file reaches `target` bytes: every other one
@@ -83,13 +91,16 @@ struct CompactionBenchmark: AsyncParsableCommand {
     }
 
     /// Each writer appends one record at a time, timing each, until the phase is `stopped`;
-    /// returns the latencies of the appends that overlapped the compaction (begun or ended
-    /// while it ran, so one held for the whole compaction counts).
-    private func appendDuring(_ phase: BenchPhase, ledger: Ledger, now: Date) async throws -> [Duration] {
-        try await withThrowingTaskGroup(of: [Duration].self) { group in
+    /// returns the latencies of the appends made before the compaction, and of those that
+    /// overlapped it (begun or ended while it ran, so one held for the whole compaction counts).
+    private func appendDuring(
+        _ phase: BenchPhase, ledger: Ledger, now: Date
+    ) async throws -> (baseline: [Duration], during: [Duration]) {
+        try await withThrowingTaskGroup(of: ([Duration], [Duration]).self) { group in
             for worker in 0..<writers {
                 group.addTask {
                     let clock = ContinuousClock()
+                    var baseline: [Duration] = []
                     var latencies: [Duration] = []
                     var index = 0
                     while phase.value.load(ordering: .sequentiallyConsistent) != BenchPhase.stopped {
@@ -103,13 +114,18 @@ struct CompactionBenchmark: AsyncParsableCommand {
                             || (before == BenchPhase.before && after >= BenchPhase.after)
                         {
                             latencies.append(latency)
+                        } else if after == BenchPhase.before {
+                            baseline.append(latency)
                         }
                         index += 1
                     }
-                    return latencies
+                    return (baseline, latencies)
                 }
             }
-            return try await group.reduce(into: []) { $0 += $1 }
+            return try await group.reduce(into: ([], [])) {
+                $0.0 += $1.0
+                $0.1 += $1.1
+            }
         }
     }
 
