@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "dialgate-bench",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateClient",
+                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

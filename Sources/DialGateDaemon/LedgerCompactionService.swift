@@ -59,7 +59,8 @@ public struct LedgerCompactionService: Service {
                 metadata: [
                     "kept": "\(report.kept)", "dropped": "\(report.dropped)",
                     "bytes_before": "\(report.bytesBefore)", "bytes_after": "\(report.bytesAfter)",
-                    "duration": "\(report.duration)", "attempt_window_days": "\(windows.attemptsDays)",
+                    "duration": "\(report.duration)", "appends_held": "\(report.appendsHeld)",
+                    "attempt_window_days": "\(windows.attemptsDays)",
                     "refusal_window_days": "\(windows.refusalsDays)",
                 ])
         } catch {

@@ -8,7 +8,9 @@ import Foundation
 /// The guarantee that matters is the opt-out's (GDPR art. 21): once ``append(_:)`` returns, the
 /// record is on disk (written and fdatasync'd) and in memory, so the next ``facts(for:)``
 /// sees it and no crash can lose it. Concurrent appends share one write and one fdatasync
-/// (group commit) on a dedicated writer thread.
+/// (group commit) on a dedicated writer thread; a compaction holds them back only for its
+/// last step (the lines appended while it copied, the syncs, the rename: milliseconds),
+/// whatever the file's size.
 ///
 /// The file is `<directory>/ledger.log`, one line a record (see `LedgerCodec` for the format):
 /// readable with `less`, searchable with `grep +33612345678`.
@@ -118,9 +120,11 @@ public final class Ledger: Sendable {
     /// Rewrites the file keeping opt-outs and consents forever and attempts and refusals only
     /// within their windows (plus a two-day margin), on the calling thread.
     ///
-    /// Appends are held (queued, not lost) until the new file is fsync'd, renamed over the old
-    /// one and the directory fsync'd; memory is rebuilt to match. A failure before the rename
-    /// leaves the ledger as it was; one after it makes the ledger unavailable.
+    /// Appends go on while the bulk of the file is copied; they are held (queued, not lost)
+    /// only for the last step: copying the lines appended meanwhile, then fsyncing the new
+    /// file, renaming it over the old one and fsyncing the directory. Memory is rebuilt to
+    /// match the new file. A failure before the rename leaves the ledger as it was; one after
+    /// it makes the ledger unavailable. One compaction at a time: a second waits for the first.
     ///
     /// Blocks for as long as reading and writing the file takes: from async code use
     /// ``compactWithoutBlocking(now:keepAttemptsDays:keepRefusalsDays:)``.
@@ -129,16 +133,26 @@ public final class Ledger: Sendable {
         try writer.compact(LedgerCompaction(now: now, keepAttemptsDays: keepAttemptsDays, keepRefusalsDays: keepRefusalsDays))
     }
 
-    /// The same compaction, run on the writer thread between two group commits, so that no
-    /// cooperative thread blocks on the disk while it reads and writes the file.
+    /// The same compaction, run on a thread of its own, so that no cooperative thread blocks on
+    /// the disk while it reads and writes the file.
     @discardableResult
     public func compactWithoutBlocking(
         now: Date, keepAttemptsDays: Int, keepRefusalsDays: Int
     ) async throws -> LedgerCompactionReport {
         let compaction = LedgerCompaction(now: now, keepAttemptsDays: keepAttemptsDays, keepRefusalsDays: keepRefusalsDays)
         return try await withCheckedThrowingContinuation { continuation in
-            writer.submit(.compact(compaction, continuation))
+            let thread = Thread { [writer] in
+                continuation.resume(with: Result { () throws(LedgerError) in try writer.compact(compaction) })
+            }
+            thread.name = "dialgate-ledger-compaction"
+            thread.start()
         }
+    }
+
+    /// Calls `hook` (tests only) on the compaction's thread after each pass that copied lines
+    /// without holding appends back, with the pass's number (1 first).
+    func onCompactionPass(_ hook: (@Sendable (Int) -> Void)?) {
+        writer.onCompactionPass.withLock { $0 = hook }
     }
 
     /// Writes what is queued, stops the writer thread, closes the file and unlocks the

@@ -11,15 +11,21 @@ public struct LedgerCompactionReport: Hashable, Sendable {
     public var bytesBefore: UInt64
     /// File size after compaction.
     public var bytesAfter: UInt64
-    /// How long appends were held.
+    /// How long the whole compaction took.
     public var duration: Duration
+    /// How long of it appends were held back: the last step only (the lines appended during
+    /// the copy, the marker, the syncs and the rename).
+    public var appendsHeld: Duration
 
     /// A report with every figure given.
-    public init(kept: Int, dropped: Int, bytesBefore: UInt64, bytesAfter: UInt64, duration: Duration) {
+    public init(
+        kept: Int, dropped: Int, bytesBefore: UInt64, bytesAfter: UInt64, duration: Duration, appendsHeld: Duration
+    ) {
         self.kept = kept
         self.dropped = dropped
         self.bytesBefore = bytesBefore
         self.bytesAfter = bytesAfter
         self.duration = duration
+        self.appendsHeld = appendsHeld
     }
 }

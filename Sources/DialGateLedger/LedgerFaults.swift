@@ -4,7 +4,8 @@ import Synchronization
 /// answers when the disk fails (ENOSPC, EIO after an fdatasync) without breaking a real disk.
 ///
 /// Armed by a test, read by the ledger's writer before each `write` and `fdatasync` of its
-/// file (and of the test write it makes while recovering). Never armed in the daemon.
+/// file (and of the test write it makes while recovering), and by a compaction before each
+/// `write` and sync of its new file. Never armed in the daemon.
 public final class LedgerFaults: Sendable, Hashable {
     /// The system calls a fault can hit.
     public enum Operation: Hashable, Sendable {
@@ -15,6 +16,8 @@ public final class LedgerFaults: Sendable, Hashable {
     private struct Armed: Sendable {
         var errno: Int32
         var remaining: Int
+        /// The file name the fault hits; nil for every file.
+        var file: String?
     }
 
     private let armed = Mutex<[Operation: Armed]>([:])
@@ -22,9 +25,10 @@ public final class LedgerFaults: Sendable, Hashable {
     public init() {}
 
     /// Makes the next `times` calls of `operation` fail with `errno` (until ``heal()`` when
-    /// `times` is nil).
-    public func fail(_ operation: Operation, errno: Int32, times: Int? = nil) {
-        armed.withLock { $0[operation] = Armed(errno: errno, remaining: times ?? .max) }
+    /// `times` is nil), on every file, or only on the file named `file` in the ledger's
+    /// directory (`ledger.log.compact`: a compaction's new file, while appends go on).
+    public func fail(_ operation: Operation, errno: Int32, times: Int? = nil, file: String? = nil) {
+        armed.withLock { $0[operation] = Armed(errno: errno, remaining: times ?? .max, file: file) }
     }
 
     /// The disk is healthy again.
@@ -36,6 +40,7 @@ public final class LedgerFaults: Sendable, Hashable {
     func check(_ operation: Operation, path: String) throws(LedgerError) {
         let failure: Int32? = armed.withLock { armed in
             guard var fault = armed[operation], fault.remaining > 0 else { return nil }
+            if let file = fault.file, !path.hasSuffix("/" + file) { return nil }
             fault.remaining -= 1
             armed[operation] = fault.remaining > 0 ? fault : nil
             return fault.errno

@@ -93,21 +93,31 @@ struct LedgerFile: Sendable {
         return UInt64(info.st_size)
     }
 
+    /// A second descriptor on the same open file, closed independently: what a compaction
+    /// reads the ledger through while the writer goes on appending (and may close its own).
+    func duplicate() throws(LedgerError) -> LedgerFile {
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { throw .io(operation: "dup", path: path, errno: errno) }
+        return LedgerFile(fd: copy, path: path)
+    }
+
     func close() {
         // close(2) must not be retried on EINTR on Linux: the descriptor is gone either way.
         _ = Glibc.close(fd)
     }
 
-    /// Calls `body` with each line of the first `limit` bytes, in order: its byte offset, its
-    /// bytes without the newline, and whether a newline ended it (only the last can lack one).
+    /// Calls `body` with each line of the bytes from `start` (the start of a line) up to
+    /// `limit`, in order: its byte offset, its bytes without the newline, and whether a newline
+    /// ended it (only the last can lack one).
     func forEachLine(
+        from start: UInt64 = 0,
         upTo limit: UInt64,
         _ body: (_ offset: UInt64, _ line: ArraySlice<UInt8>, _ terminated: Bool) throws(LedgerError) -> Void
     ) throws(LedgerError) {
         let chunkSize = 1 << 20
         var pending: [UInt8] = []  // the start of a line that continues in the next chunk
-        var pendingOffset: UInt64 = 0
-        var offset: UInt64 = 0
+        var pendingOffset = start
+        var offset = start
         while offset < limit {
             let chunk = try read(count: Int(min(UInt64(chunkSize), limit - offset)), at: offset)
             if chunk.isEmpty { break }

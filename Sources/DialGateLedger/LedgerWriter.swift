@@ -3,14 +3,16 @@ import Foundation
 import Synchronization
 
 /// The ledger's one writer: a dedicated thread that turns queued appends into group commits
-/// (one `write` and one `fdatasync` for everything queued meanwhile) and runs compactions.
+/// (one `write` and one `fdatasync` for everything queued meanwhile); and the compactions,
+/// which run on their caller's thread and hold the writer back only for their last step.
 ///
 /// A thread of its own, because `fdatasync` blocks for milliseconds and must neither hold an
 /// event loop nor one of the few cooperative-pool threads. Callers suspend on a continuation
 /// that the writer resumes once their record is on disk and in memory.
 final class LedgerWriter: Sendable {
-    /// The file as the writer sees it. Held (locked) for a whole commit or compaction, which is
-    /// how a compaction holds appends back: they queue up and go in the next commit.
+    /// The file as the writer sees it. Held (locked) for a whole commit, and by a compaction
+    /// for its last step only (the tail, the marker, the rename): appends queue up meanwhile
+    /// and go in the next commit.
     struct Disk: Sendable {
         var log: LedgerFile
         var size: UInt64
@@ -20,12 +22,13 @@ final class LedgerWriter: Sendable {
         /// Whether a retry may clear `failure`: not after a compaction failed past its
         /// rename, when which file holds the ledger is unknown.
         var recoverable = true
+        /// Set by ``LedgerWriter/close()``: a compaction still running then gives up.
+        var closed = false
     }
 
     /// Work for the writer, in arrival order.
     enum Job: Sendable {
         case append(LedgerRecord, CheckedContinuation<UInt64, any Error>)
-        case compact(LedgerCompaction, CheckedContinuation<LedgerCompactionReport, any Error>)
     }
 
     private struct Queue: Sendable {
@@ -50,6 +53,22 @@ final class LedgerWriter: Sendable {
     private let retryInterval: Duration
     /// Told when the ledger fails (with why) and when it recovers (nil).
     let onHealthChange = Mutex<(@Sendable (String?) -> Void)?>(nil)
+    /// One compaction at a time: two would write the same temporary file. Held for a whole
+    /// compaction, by the compaction's thread only; the writer never takes it.
+    private let compactions = Mutex(())
+    /// Called (tests only) on the compaction's thread after each copy pass, with the pass's
+    /// number, while appends go on: a test appends from there to show they do not wait.
+    let onCompactionPass = Mutex<(@Sendable (Int) -> Void)?>(nil)
+
+    /// Above this many bytes appended during a copy pass (some 800 lines, a millisecond or two
+    /// to decode and copy), the compaction copies them in another pass rather than while
+    /// holding appends back.
+    static let lockedTailLimit: UInt64 = 64 << 10
+    /// At most this many passes without the lock. Each pass copies what was appended during
+    /// the last, so the tail shrinks quickly while appends come slower than the copy goes;
+    /// appends faster than that would keep a compaction going forever, so the tail is then
+    /// copied under the lock, whatever its size.
+    static let copyPasses = 8
 
     init(
         directory: LedgerDirectory, log: LedgerFile, size: UInt64, nextSeq: UInt64, state: LedgerState,
@@ -85,7 +104,6 @@ final class LedgerWriter: Sendable {
         if outcome.rejected {
             switch job {
             case .append(_, let continuation): continuation.resume(throwing: LedgerError.closed)
-            case .compact(_, let continuation): continuation.resume(throwing: LedgerError.closed)
             }
         }
         if outcome.signal { wakeup.signal() }
@@ -104,8 +122,12 @@ final class LedgerWriter: Sendable {
         guard let signal else { return }
         if signal { wakeup.signal() }
         finished.wait()
-        disk.withLock { $0.log.close() }
-        directory.close()
+        // Under the lock, so that a compaction's last step never runs on closed descriptors.
+        disk.withLock { disk in
+            disk.closed = true
+            disk.log.close()
+            directory.close()
+        }
     }
 
     private func run() {
@@ -140,17 +162,13 @@ final class LedgerWriter: Sendable {
         }
     }
 
-    /// Consecutive appends go in one commit; a compaction runs between commits.
+    /// Everything queued goes in one commit.
     private func perform(_ jobs: [Job]) {
         var batch: [(LedgerRecord, CheckedContinuation<UInt64, any Error>)] = []
         for job in jobs {
             switch job {
             case .append(let record, let continuation):
                 batch.append((record, continuation))
-            case .compact(let compaction, let continuation):
-                commit(batch)
-                batch.removeAll()
-                continuation.resume(with: Result { () throws(LedgerError) in try compact(compaction) })
             }
         }
         commit(batch)
@@ -230,20 +248,72 @@ final class LedgerWriter: Sendable {
         }
     }
 
-    /// Rewrites the file without expired attempts and refusals, holding the disk throughout.
+    /// Rewrites the file without expired attempts and refusals, on the calling thread, holding
+    /// appends back only for the last step.
+    ///
+    /// 1. Without the disk lock: copy the kept lines of the file as acknowledged when the
+    ///    compaction began (a snapshot size S) into `ledger.log.compact`, building the new
+    ///    state, and fdatasync them; appends go on meanwhile into the old file. When more than
+    ///    ``lockedTailLimit`` bytes were appended during a pass, copy those in another pass
+    ///    (at most ``copyPasses`` in all).
+    /// 2. Under the disk lock: copy the lines appended since (the tail) by the same rule,
+    ///    write the `compacted` marker, fsync, rename over `ledger.log`, fsync the directory,
+    ///    reopen for appending, and swap in the new state (the copied records, tail included,
+    ///    in file order: what a replay of the new file builds).
+    ///
+    /// An append is acknowledged only once durable in the file that then holds it: one
+    /// committed before step 2 is in the old file and copied in the tail; one committed after
+    /// goes into the new file. A failure before the rename removes the new file and leaves the
+    /// ledger as it was; one after it makes the ledger unavailable, since which of the two
+    /// files a crash would leave is unknown.
     func compact(_ compaction: LedgerCompaction) throws(LedgerError) -> LedgerCompactionReport {
-        try disk.withLock { (disk: inout Disk) throws(LedgerError) -> LedgerCompactionReport in
-            if let failure = disk.failure { throw .unavailable(failure) }
+        try compactions.withLock { (_: inout ()) throws(LedgerError) -> LedgerCompactionReport in
             let clock = ContinuousClock()
             let start = clock.now
-            let result = try compaction.rewrite(
-                log: disk.log, size: disk.size, markerSeq: disk.nextSeq, directory: directory)
-            do throws(LedgerError) {
-                try directory.rename(result.name, to: LedgerReplay.logName)
-            } catch {
-                directory.remove(result.name)
-                throw error  // nothing changed: the ledger goes on with the old file
+            // The snapshot: the acknowledged size, and a descriptor of its own on the same file,
+            // so that the copy reads it whatever the writer (or close) does with its own.
+            let (reader, snapshot) = try disk.withLock { (disk: inout Disk) throws(LedgerError) -> (LedgerFile, UInt64) in
+                if disk.closed { throw .closed }
+                if let failure = disk.failure { throw .unavailable(failure) }
+                return (try disk.log.duplicate(), disk.size)
             }
+            defer { reader.close() }
+            var copy = try LedgerCompactionCopy(compaction: compaction, directory: directory, faults: faults)
+            defer { copy.close() }
+            do throws(LedgerError) {
+                var target = snapshot
+                for pass in 1...Self.copyPasses {
+                    try copy.copy(from: reader, upTo: target)
+                    try copy.sync()
+                    onCompactionPass.withLock { $0 }?(pass)
+                    target = disk.withLock { $0.size }
+                    if target - copy.copiedUpTo <= Self.lockedTailLimit { break }
+                }
+                return try finishCompaction(&copy, reader: reader, started: start)
+            } catch {
+                // Before the rename, this leaves the old file as it was; after it, the name is
+                // gone already and removing it does nothing.
+                directory.remove(LedgerCompactionCopy.name)
+                throw error
+            }
+        }
+    }
+
+    /// The compaction's locked step: the tail, the marker, the rename, the new state.
+    private func finishCompaction(
+        _ copy: inout LedgerCompactionCopy, reader: LedgerFile, started start: ContinuousClock.Instant
+    ) throws(LedgerError) -> LedgerCompactionReport {
+        let clock = ContinuousClock()
+        // The state replaced is the second of the pair, dropped (freed) here, outside both locks.
+        let (report, _) = try disk.withLock {
+            (disk: inout Disk) throws(LedgerError) -> (LedgerCompactionReport, LedgerState) in
+            let locked = clock.now
+            if disk.closed { throw .closed }
+            if let failure = disk.failure { throw .unavailable(failure) }
+            try copy.copy(from: reader, upTo: disk.size)
+            try copy.finish(markerSeq: disk.nextSeq)
+            // Nothing changed so far: on failure the ledger goes on with the old file.
+            try directory.rename(LedgerCompactionCopy.name, to: LedgerReplay.logName)
             // From here the new file is in place: any failure leaves the ledger unavailable,
             // since which of the two files a crash would leave is unknown.
             let reopened: LedgerFile
@@ -258,19 +328,27 @@ final class LedgerWriter: Sendable {
             disk.log.close()
             let bytesBefore = disk.size
             disk.log = reopened
-            disk.size = result.size
+            disk.size = copy.written
             disk.nextSeq += 1
             figures.withLock { [disk] figures in
                 figures.compactions += 1
-                figures.lastCompaction = compaction.now
+                figures.lastCompaction = copy.compaction.now
                 figures.bytes = disk.size
                 figures.lastSeq = disk.nextSeq - 1
             }
-            state.withLock { $0 = result.state }
-            return LedgerCompactionReport(
-                kept: result.kept, dropped: result.dropped, bytesBefore: bytesBefore, bytesAfter: result.size,
-                duration: clock.now - start)
+            // Swapped, not assigned: the old state (every number of the old file) is freed
+            // once lookups and appends no longer wait for either lock.
+            var replaced = copy.takeState()
+            state.withLock { swap(&$0, &replaced) }
+            let end = clock.now
+            return (
+                LedgerCompactionReport(
+                    kept: copy.kept, dropped: copy.dropped, bytesBefore: bytesBefore, bytesAfter: copy.written,
+                    duration: end - start, appendsHeld: end - locked),
+                replaced
+            )
         }
+        return report
     }
 
     private func markFailed(_ disk: inout Disk, _ error: LedgerError) {

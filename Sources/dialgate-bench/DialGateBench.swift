@@ -5,10 +5,10 @@ import ArgumentParser
 ///
 /// Run it in release: `swift run -c release dialgate-bench index`.
 @main
-struct DialGateBench: ParsableCommand {
+struct DialGateBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dialgate-bench",
         abstract: "Benchmarks of dialgate's per-query path.",
-        subcommands: [IndexBenchmark.self, ParseBenchmark.self, DaemonBenchmark.self]
+        subcommands: [IndexBenchmark.self, ParseBenchmark.self, DaemonBenchmark.self, CompactionBenchmark.self]
     )
 }
