@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "dialgate-bench",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateServer",
+                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

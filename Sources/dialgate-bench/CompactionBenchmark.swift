@@ -1,6 +1,6 @@
 import ArgumentParser
 import DialGateCore
-import DialGateServer
+import DialGateLedger
 import Foundation
 import Synchronization
 

@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import DialGateServer
+@testable import DialGateLedger
 
 /// A compaction copies the bulk of the file without holding appends back, and a failure
 /// before its rename leaves the ledger as it was, whatever step it fails in.
