@@ -111,7 +111,10 @@ let package = Package(
         .testTarget(
             name: "DialGateServerTests",
             dependencies: [
-                "DialGateServer", "DialGateCore", "DialGateProtocol",
+                "DialGateServer", "DialGateCore", "DialGateProtocol", "DialGateClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),
