@@ -12,15 +12,18 @@ as_root() {
 # systemd: systemd-journald, journalctl, systemd-analyze, systemd-socket-activate, systemd-id128.
 # socat: the human-typable client of the daemon's socket, used by integration tests.
 DIALGATE_PACKAGES=(libsystemd-dev systemd socat)
+# gcc (tests only): builds Tests/FrozenClock, the preload library that freezes the wall clock
+# of the daemons under test at a known Monday morning (a CHECK is always about now).
+DIALGATE_TEST_PACKAGES=(gcc)
 
 # Installs the Debian packages that `dpkg -s` says are missing, and nothing when none is.
 dialgate_install_dependencies() {
     local missing=() package
-    for package in "${DIALGATE_PACKAGES[@]}"; do
+    for package in "${DIALGATE_PACKAGES[@]}" "$@"; do
         if ! dpkg -s "$package" >/dev/null 2>&1; then missing+=("$package"); fi
     done
     if [ "${#missing[@]}" -eq 0 ]; then
-        say "dependencies present: ${DIALGATE_PACKAGES[*]}"
+        say "dependencies present: ${DIALGATE_PACKAGES[*]} $*"
         return
     fi
     say "installing missing packages: ${missing[*]}"
