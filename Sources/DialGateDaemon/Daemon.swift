@@ -86,6 +86,7 @@ public struct Daemon: Sendable {
         // a SIGTERM from the moment the socket answers is a graceful shutdown, never a kill.
         let server = GateServer(
             group: group, address: try listenAddress(), responder: gate, limits: limits, connectionsChanged: { statistics.countConnection($0) },
+            errorAnswered: { statistics.countError(code: $0) },
             logger: logger
         ) {
             _ = try? notifier.ready()

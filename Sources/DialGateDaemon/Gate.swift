@@ -57,7 +57,6 @@ public final class Gate: RequestResponder {
         case .check(let check):
             let now = clock()
             if let at = check.at, abs(at.timeIntervalSince(now)) > clockTolerance {
-                statistics.countError()
                 return .now(
                     .error(
                         ProtocolError(
@@ -167,7 +166,6 @@ public final class Gate: RequestResponder {
     ) -> Answer {
         let id = request.id
         guard state.configuration.campaign(id: outcome.campaign) != nil else {
-            statistics.countError()
             return .now(
                 .error(
                     ProtocolError(
@@ -179,7 +177,6 @@ public final class Gate: RequestResponder {
             let windowDays = max(policy.attemptWindowDays, policy.refusalQuietDays + 1)
             let oldest = clock().addingTimeInterval(-Double(windowDays) * 86_400)
             if at < oldest {
-                statistics.countError()
                 return .now(
                     .error(
                         ProtocolError(
@@ -201,7 +198,6 @@ public final class Gate: RequestResponder {
         let id = request.id
         let now = clock()
         if let at, at.timeIntervalSince(now) > clockTolerance {
-            statistics.countError()
             return .now(
                 .error(
                     ProtocolError(
@@ -211,7 +207,6 @@ public final class Gate: RequestResponder {
                         id: id)))
         }
         guard let ledger else {
-            statistics.countError()
             return .now(.error(ProtocolError(.ledgerUnavailable, "the ledger could not be opened; nothing recorded", id: id)))
         }
         guard let (record, event) = LedgerRecord.recording(request.command, now: now) else {
@@ -223,7 +218,6 @@ public final class Gate: RequestResponder {
             do {
                 ledgerSeq = try await ledger.append(record)
             } catch {
-                statistics.countError()
                 return .error(ProtocolError(.ledgerUnavailable, "not recorded: \(error)", id: id))
             }
             statistics.countLedgerWrite()
@@ -246,7 +240,6 @@ public final class Gate: RequestResponder {
         _ verb: Command.Verb, role: AccessSettings.Role, id: String?, peer: PeerCredentials?, state: ServingState,
         on eventLoop: EventLoop
     ) -> Answer {
-        statistics.countError()
         let held = state.access.roles(of: peer).sorted().map(\.rawValue)
         let who = peer.map { "uid \($0.uid) gid \($0.gid)" } ?? "a peer whose credentials are unknown"
         let error = ProtocolError(

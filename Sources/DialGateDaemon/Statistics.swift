@@ -36,7 +36,13 @@ public final class Statistics: Sendable {
     /// A client connection opened (+1) or closed (-1).
     public func countConnection(_ change: Int) { connections.add(change, ordering: .relaxed) }
 
-    public func countError() { errors.add(1, ordering: .relaxed) }
+    private let errorsByCode = Mutex<[String: Int]>([:])
+
+    /// An `ERR` answer was written, of `code` (every one: the connection handler reports them).
+    public func countError(code: String) {
+        errors.add(1, ordering: .relaxed)
+        errorsByCode.withLock { $0[code, default: 0] += 1 }
+    }
     public func countLedgerWrite() { ledgerWrites.add(1, ordering: .relaxed) }
     public func countReload(succeeded: Bool) {
         if succeeded {
@@ -61,6 +67,8 @@ public final class Statistics: Sendable {
             Fact("ledger_writes", String(ledgerWrites.load(ordering: .relaxed))),
             Fact("reloads_ok", String(reloadsOK.load(ordering: .relaxed))),
             Fact("reloads_failed", String(reloadsFailed.load(ordering: .relaxed))),
-        ] + auditConfirmation.statisticsFacts
+        ] + errorsByCode.withLock { counts in
+            counts.sorted { $0.key < $1.key }.map { Fact("errors_" + $0.key.replacingOccurrences(of: "-", with: "_"), String($0.value)) }
+        } + auditConfirmation.statisticsFacts
     }
 }

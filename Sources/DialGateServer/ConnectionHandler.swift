@@ -27,6 +27,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// The peer, from SO_PEERCRED at accept time, passed with each request to the audit.
     private let peer: PeerCredentials?
     private let maxQueued: Int
+    /// Told the code of every `ERR` answer written, for STATS.
+    private let errorAnswered: @Sendable (String) -> Void
     private let idleTimeout: TimeAmount?
     /// How long to wait, once everything is answered at shutdown, for requests still on their
     /// way in the socket buffer: long enough for a loaded machine's event loop to read the
@@ -81,9 +83,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     init(
         responder: RequestResponder, peer: PeerCredentials? = nil, maxQueued: Int = 1024,
-        idleTimeout: TimeAmount? = nil, shutdownQuietSpell: TimeAmount = .milliseconds(500), maxInFlight: Int = 128
+        idleTimeout: TimeAmount? = nil, shutdownQuietSpell: TimeAmount = .milliseconds(500), maxInFlight: Int = 128,
+        errorAnswered: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.maxInFlight = maxInFlight
+        self.errorAnswered = errorAnswered
         self.responder = responder
         self.peer = peer
         self.maxQueued = maxQueued
@@ -301,6 +305,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Appends an answer to the gathered output, handing it to the channel every
     /// `handOverBytes` so the channel's writability follows what is written.
     private func write(_ response: Response, context: ChannelHandlerContext) {
+        if response.words.first == "ERR", response.words.count > 1 { errorAnswered(response.words[1]) }
         if outgoing == nil { outgoing = context.channel.allocator.buffer(capacity: 256) }
         outgoing!.writeString(response.line)
         if outgoing!.readableBytes >= Self.handOverBytes { handOver(context: context) }

@@ -79,6 +79,7 @@ public final class GateServer: Service, Sendable {
     private let limits: ConnectionLimits
     private let logger: Logger
     private let connectionsChanged: @Sendable (Int) -> Void
+    private let errorAnswered: @Sendable (String) -> Void
     private let onListening: @Sendable () async -> Void
     private let state = Mutex(State())
 
@@ -98,9 +99,11 @@ public final class GateServer: Service, Sendable {
 
     public init(
         group: EventLoopGroup, address: ListenAddress, responder: RequestResponder, limits: ConnectionLimits,
-        connectionsChanged: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger, onListening: @escaping @Sendable () async -> Void = {}
+        connectionsChanged: @escaping @Sendable (Int) -> Void = { _ in },
+        errorAnswered: @escaping @Sendable (String) -> Void = { _ in }, logger: Logger, onListening: @escaping @Sendable () async -> Void = {}
     ) {
         self.connectionsChanged = connectionsChanged
+        self.errorAnswered = errorAnswered
         self.onListening = onListening
         self.group = group
         self.address = address
@@ -216,7 +219,8 @@ public final class GateServer: Service, Sendable {
         try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: limits.maxLineBytes)))
         try pipeline.addHandler(
             ConnectionHandler(
-                responder: responder, peer: peer, maxQueued: limits.maxQueuedRequests, idleTimeout: limits.idleTimeout))
+                responder: responder, peer: peer, maxQueued: limits.maxQueuedRequests, idleTimeout: limits.idleTimeout,
+                errorAnswered: errorAnswered))
     }
 
     /// Creates the socket's directory, and removes a stale socket file left by a crash; refuses

@@ -9,6 +9,23 @@ import Glibc
 
 @Suite("Bad input gets a clear error and changes nothing")
 struct BadInputTests {
+    @Test("STATS counts every ERR answer, in all and by its code, whichever layer refused the request")
+    func statsCountErrorsByCode() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            let connection = try daemon.client()
+            #expect(try connection.ask("DIAL +33611111111").hasPrefix("ERR unknown-command "))
+            #expect(try connection.ask("DIAL +33611111112").hasPrefix("ERR unknown-command "))
+            #expect(try connection.ask("CHECK 0611111111").hasPrefix("ERR missing-argument "))
+            #expect(try connection.ask("ATTEMPT 0611111111 campaign=fibre-prom0").hasPrefix("ERR unknown-campaign "))
+            let stats = try connection.ask("STATS")
+            #expect(RunningDaemon.field("errors", in: stats) == "4")
+            #expect(RunningDaemon.field("errors_unknown_command", in: stats) == "2")
+            #expect(RunningDaemon.field("errors_missing_argument", in: stats) == "1")
+            #expect(RunningDaemon.field("errors_unknown_campaign", in: stats) == "1")
+        }
+    }
+
     @Test("an unknown command is an ERR and the connection stays usable")
     func unknownCommand() async throws {
         try await onOwnThread {
