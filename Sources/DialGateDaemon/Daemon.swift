@@ -52,6 +52,11 @@ public struct Daemon: Sendable {
             logger.critical("ledger unavailable: every CHECK is denied", metadata: ["error": "\(error)"])
             ledger = nil
         }
+        let store = StateStore(
+            ServingState(configuration: configuration, lists: nil, listsProblem: "loading", access: .rootOnly))
+        let reloader = Reloader(
+            configurationPath: configurationPath, store: store, notifier: notifier, statistics: statistics, logger: logger)
+        await reloader.loadAtStart(configuration)
         ledger?.onHealthChange { [logger, statistics] failure in
             statistics.ledgerFailure = failure
             if let failure {
@@ -65,16 +70,10 @@ public struct Daemon: Sendable {
                     "ledger records again: decisions are served", id: AuditMessageID.ledgerRecovered, priority: .notice
                 ).sendShowing(on: logger)
             }
-            _ = try? notifier.status(
-                failure.map { "DENYING ALL: the ledger cannot record (\($0.prefix(160))), retrying" }
-                    ?? "the ledger records again")
+            // The whole line at once, so `systemctl status` says it now, not at the next tick.
+            Task { _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, statistics: statistics, rate: nil)) }
         }
 
-        let store = StateStore(
-            ServingState(configuration: configuration, lists: nil, listsProblem: "loading", access: .rootOnly))
-        let reloader = Reloader(
-            configurationPath: configurationPath, store: store, notifier: notifier, statistics: statistics, logger: logger)
-        await reloader.loadAtStart(configuration)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
         let gate = Gate(store: store, ledger: ledger, audit: audit, statistics: statistics, reloader: reloader)
@@ -90,7 +89,7 @@ public struct Daemon: Sendable {
             logger: logger
         ) {
             _ = try? notifier.ready()
-            _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, rate: nil))
+            _ = try? notifier.status(await StatusReporter.line(store: store, reloader: reloader, statistics: statistics, rate: nil))
             journal(
                 AuditMessageID.started, "dialgated \(Gate.version) started, audit run \(audit.run)",
                 fields: [("DIALGATE_RUN", audit.run)])

@@ -46,7 +46,7 @@ public actor Reloader: Service {
         _ = try? notifier.reloading()
         let outcome = rebuild(trigger: trigger, configuration: nil)
         _ = try? notifier.ready()
-        _ = try? notifier.status(await StatusReporter.line(store: store, reloader: self, rate: nil))
+        _ = try? notifier.status(await StatusReporter.line(store: store, reloader: self, statistics: statistics, rate: nil))
         return outcome
     }
 

@@ -31,25 +31,20 @@ public struct StatusReporter: Service {
             let elapsed = Double((now - lastTime).components.seconds) + Double((now - lastTime).components.attoseconds) / 1e18
             let rate = elapsed > 0 ? Double(count - lastCount) / elapsed : 0
             (lastCount, lastTime) = (count, now)
-            _ = try? notifier.status(
-                await Self.line(
-                    store: store, reloader: reloader, rate: rate, confirmation: statistics.auditConfirmation,
-                    ledgerFailure: statistics.ledgerFailure))
+            _ = try? notifier.status(await Self.line(store: store, reloader: reloader, statistics: statistics, rate: rate))
         }
     }
 
-    /// The status line for the current state; `rate` is decisions per second, when known. An
-    /// audit trail with missing entries, or one that cannot be confirmed, adds a warning at the
-    /// end (`; AUDIT GAP: 132 entries missing (…)`).
-    public static func line(
-        store: StateStore, reloader: Reloader, rate: Double?, confirmation: AuditConfirmationStatus? = nil,
-        ledgerFailure: String? = nil
-    ) async -> String {
+    /// The status line for the current state; `rate` is decisions per second, when known. A
+    /// ledger that cannot record puts `DENYING ALL` first; an audit trail with missing entries,
+    /// or one that cannot be confirmed, adds a warning at the end (`; AUDIT GAP: 132 entries
+    /// missing (…)`). Both are read from `statistics`, so every caller's line says them.
+    public static func line(store: StateStore, reloader: Reloader, statistics: Statistics, rate: Double?) async -> String {
         var main = await servingLine(store: store, reloader: reloader, rate: rate)
-        if let ledgerFailure {
+        if let ledgerFailure = statistics.ledgerFailure {
             main = "DENYING ALL: the ledger cannot record (\(ledgerFailure.prefix(160))), retrying; " + main
         }
-        guard let warning = confirmation?.statusFragment else { return main }
+        guard let warning = statistics.auditConfirmation.statusFragment else { return main }
         return main + "; " + warning
     }
 
