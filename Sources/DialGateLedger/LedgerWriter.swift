@@ -50,7 +50,8 @@ final class LedgerWriter: Sendable {
     /// False from a failed write or sync until a retry succeeds: read on every decision.
     let healthy = Atomic<Bool>(true)
     private let faults: LedgerFaults?
-    private let retryInterval: Duration
+    /// How long the writer sleeps between retries of a failed ledger.
+    private let retryWait: DispatchTimeInterval
     /// Told when the ledger fails (with why) and when it recovers (nil).
     let onHealthChange = Mutex<(@Sendable (String?) -> Void)?>(nil)
     /// One compaction at a time: two would write the same temporary file. Held for a whole
@@ -75,7 +76,8 @@ final class LedgerWriter: Sendable {
         faults: LedgerFaults? = nil, retryInterval: Duration = .seconds(1)
     ) {
         self.faults = faults
-        self.retryInterval = retryInterval
+        let (seconds, attoseconds) = retryInterval.components
+        self.retryWait = .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
         self.directory = directory
         self.disk = Mutex(Disk(log: log, size: size, nextSeq: nextSeq))
         self.state = Mutex(state)
@@ -134,8 +136,7 @@ final class LedgerWriter: Sendable {
         while true {
             if healthy.load(ordering: .relaxed) {
                 wakeup.wait()
-            } else if wakeup.wait(timeout: .now() + .nanoseconds(Int(retryInterval.components.seconds) * 1_000_000_000
-                + Int(retryInterval.components.attoseconds / 1_000_000_000))) == .timedOut
+            } else if wakeup.wait(timeout: .now() + retryWait) == .timedOut
             {
                 // Nothing queued, but the ledger failed: try again, so the gate stops denying
                 // as soon as the disk is back, even if no write comes.
