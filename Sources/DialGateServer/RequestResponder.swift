@@ -6,8 +6,14 @@ import NIOCore
 public enum Answer: Sendable {
     /// Known at once.
     case now(Response)
-    /// Known later (a ledger write waiting for fsync), and the requests after it wait for it:
-    /// a CHECK sent after an OPTOUT must see the opt-out.
+    /// Known later (a ledger write waiting for fsync). The requests after it wait for it (a
+    /// CHECK sent after an OPTOUT must see the opt-out), except further ledger writes
+    /// (`Command.Verb.isLedgerWrite`): those go on at once, so that a pipeline of writes
+    /// shares one group commit instead of costing an fsync each. The ledger applies writes in
+    /// the order they are submitted, so the responder must submit before it returns.
+    case write(EventLoopFuture<Response>)
+    /// Known later, and nothing after it is worked on until it is answered, writes included
+    /// (RELOAD: the requests after it are served by the configuration it loads).
     case later(EventLoopFuture<Response>)
     /// Known later (a decision waiting for the journal to take its entry), and the requests
     /// after it go on meanwhile: it changes nothing they could read. Its answer keeps its place.

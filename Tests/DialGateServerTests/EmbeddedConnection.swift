@@ -13,11 +13,12 @@ final class EmbeddedConnection {
     let recorder = ReadRecorder()
     private var received: [UInt8] = []
 
-    init(maxQueued: Int = 1024, idleTimeout: TimeAmount? = nil, maxLineBytes: Int = 4096) throws {
+    init(maxQueued: Int = 1024, idleTimeout: TimeAmount? = nil, maxLineBytes: Int = 4096, maxInFlight: Int = 128) throws {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(recorder)
         try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: maxLineBytes)))
-        try pipeline.addHandler(ConnectionHandler(responder: responder, maxQueued: maxQueued, idleTimeout: idleTimeout))
+        try pipeline.addHandler(
+            ConnectionHandler(responder: responder, maxQueued: maxQueued, idleTimeout: idleTimeout, maxInFlight: maxInFlight))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/run/dialgate/test.sock")).wait()
     }
 

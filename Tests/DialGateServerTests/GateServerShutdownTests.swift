@@ -40,9 +40,9 @@ struct GateServerShutdownTests {
                 }
                 #expect(refused)
                 responder.completeOldest(id: "2")
-                #expect(try client.readLine() == "PONG id=1")
-                #expect(try client.readLine() == "OK id=2 recorded=optout")
-                #expect(try client.readLine() == "PONG id=3")
+                #expect(try client.readLine() == "PONG id=1 class=done")
+                #expect(try client.readLine() == "OK optout id=2 class=done")
+                #expect(try client.readLine() == "PONG id=3 class=done")
                 #expect(try client.readLine() == nil, "the connection closes once it is answered")
                 try await tasks.waitForAll()
             }
