@@ -58,8 +58,10 @@ struct RequestLine {
             return
         }
         if let (record, event) = Self.ledgerRecord(for: request.command) {
-            expectRoundTrip(record)
-            expectOneLine(.ok(id: request.id, [Fact("recorded", event), Fact("number", record.number.description)]))
+            expectRoundTrip(record, key: request.key)
+            var fields = [Fact("number", record.number.description)]
+            if let key = request.key { fields.append(Fact("key", key)) }
+            expectOneLine(.ok(event, id: request.id, fields))
         } else if case .check(let check) = request.command {
             expectOneLine(Self.decision(for: check, id: request.id))
         } else if case .plan(let check) = request.command {
@@ -92,10 +94,11 @@ struct RequestLine {
     }
 
     /// The ledger line of `record` decodes to the record, at millisecond precision.
-    func expectRoundTrip(_ record: LedgerRecord) {
+    func expectRoundTrip(_ record: LedgerRecord, key: String?) {
         var line: [UInt8] = []
+        let key = record.clientKey(key)
         do {
-            try LedgerCodec.encode(seq: seq, .record(record), into: &line)
+            try LedgerCodec.encode(seq: seq, .record(record, key: key), into: &line)
         } catch {
             invariant(false, "accepted request \(shown(bytes)) "
                 + "builds a record the ledger cannot write: \(error)")
@@ -105,7 +108,7 @@ struct RequestLine {
             line.firstIndex(of: LedgerCodec.newline) == line.count - 1,
             "ledger line has an LF inside: \(shown(line))")
         let decoded = LedgerCodec.decode(line.dropLast())
-        let expected = LedgerCodec.Decoded.entry(seq: seq, .record(record.atFilePrecision))
+        let expected = LedgerCodec.Decoded.entry(seq: seq, .record(record.atFilePrecision, key: key))
         invariant(
             decoded == expected,
             "ledger line \(shown(line)) decodes to \(decoded), "

@@ -36,6 +36,13 @@ public enum AuditField {
     /// A refused request's command and the role it needed.
     public static let command = "DIALGATE_COMMAND"
     public static let role = "DIALGATE_ROLE"
+    /// The place under the frequency cap a live ALLOW took, or that a release or attempt
+    /// settles (see Protocol.md, "Calls in flight").
+    public static let reservation = "DIALGATE_RESERVATION"
+    /// The client's key of a write (`key=`).
+    public static let key = "DIALGATE_KEY"
+    /// How long the client said it waits (`deadline-ms=`).
+    public static let deadlineMilliseconds = "DIALGATE_DEADLINE_MS"
     /// The entry an `auditAbandoned` entry is about.
     public static let abandonedSeq = "DIALGATE_ABANDONED_SEQ"
     public static let problem = "DIALGATE_PROBLEM"

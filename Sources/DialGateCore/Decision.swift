@@ -80,6 +80,9 @@ public enum Reason: String, Hashable, Sendable, CaseIterable {
     case ledgerUnavailable = "ledger-unavailable"
     case auditUnavailable = "audit-unavailable"
     case overload
+    /// The decision was ready only after the deadline the client gave (`deadline-ms=`): the
+    /// client has given up on it, so it is no permission to call.
+    case deadlineExceeded = "deadline-exceeded"
 
     public var verdict: Verdict {
         switch self {
@@ -88,6 +91,22 @@ public enum Reason: String, Hashable, Sendable, CaseIterable {
             .allow
         default:
             .deny
+        }
+    }
+
+    /// What a dialer should do with a decision for this reason, unless the decision says
+    /// otherwise (a campaign that has not started yet is `later`, one that ended `denied`).
+    public var kind: Decision.Kind {
+        switch self {
+        case .consent, .contract, .bloctelClear, .exemptPress, .exemptPolling, .exemptNonprofit,
+            .exemptPublicService, .callbackRequest, .b2bCoherent:
+            .allowed
+        case .refusalCooldown, .frequencyCap, .holiday, .nonCallingDay, .outsideHours:
+            .later
+        case .listsUnavailable, .ledgerUnavailable, .auditUnavailable, .overload, .deadlineExceeded:
+            .unavailable
+        default:
+            .denied
         }
     }
 }
@@ -114,19 +133,43 @@ public struct Fact: Hashable, Sendable {
 /// A decision of the gate: verdict, one stable reason token, the rule it rests on, and the
 /// facts it used, so that an auditor can see why.
 public struct Decision: Hashable, Sendable {
+    /// What a dialer should do with a decision: the machine-readable class of its answer, so
+    /// that a hook maps it to a SIP answer or a retry without a table of reasons.
+    public enum Kind: String, Hashable, Sendable {
+        /// The call may be placed (ALLOW).
+        case allowed
+        /// Not for this campaign: retrying will not help until the facts change.
+        case denied
+        /// Not now: the rules about when (hours, days, the cap, a refusal's quiet) deny.
+        case later
+        /// The gate cannot decide soundly (lists, ledger, journal, load, deadline): fail
+        /// closed, and try again or elsewhere.
+        case unavailable
+    }
+
     public var reason: Reason
     /// The article (or guidance) the reason rests on, e.g. `C. consom. L223-1`.
     public var rule: String
     /// The regime in force for the call, when one was chosen.
     public var regime: Regime?
     public var facts: [Fact]
+    /// What a dialer should do with it (by default the reason's kind).
+    public var kind: Kind
+    /// Whether the call counts toward the frequency cap (D223-9): an allowed consumer call the
+    /// cap was checked for. The gate reserves a place under the cap for such a call.
+    public var countsTowardCap: Bool
 
     public var verdict: Verdict { reason.verdict }
 
-    public init(_ reason: Reason, rule: String, regime: Regime? = nil, facts: [Fact] = []) {
+    public init(
+        _ reason: Reason, rule: String, regime: Regime? = nil, facts: [Fact] = [], kind: Kind? = nil,
+        countsTowardCap: Bool = false
+    ) {
         self.reason = reason
         self.rule = rule
         self.regime = regime
         self.facts = facts
+        self.kind = kind ?? reason.kind
+        self.countsTowardCap = countsTowardCap && reason.verdict == .allow
     }
 }

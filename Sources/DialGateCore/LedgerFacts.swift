@@ -18,6 +18,9 @@ public struct LedgerFacts: Hashable, Sendable {
     public var attempts: [Date]
     /// Refusals during a call, any campaign, oldest first.
     public var refusals: [Date]
+    /// Places under the cap taken by live CHECKs, in the order they were recorded, with what
+    /// became of them. An open one is already among `attempts`.
+    public var reservations: [CallReservation]
 
     /// Facts with the given values; the defaults mean "nothing known".
     public init(
@@ -26,7 +29,8 @@ public struct LedgerFacts: Hashable, Sendable {
         consents: [ConsentRecord] = [],
         revocations: [ConsentRevocation] = [],
         attempts: [Date] = [],
-        refusals: [Date] = []
+        refusals: [Date] = [],
+        reservations: [CallReservation] = []
     ) {
         self.internalOptOut = internalOptOut
         self.internalOptOutSource = internalOptOutSource
@@ -34,6 +38,12 @@ public struct LedgerFacts: Hashable, Sendable {
         self.revocations = revocations
         self.attempts = attempts
         self.refusals = refusals
+        self.reservations = reservations
+    }
+
+    /// The reservation named `token`, if the ledger holds it.
+    public func reservation(_ token: String) -> CallReservation? {
+        reservations.last { $0.token == token }
     }
 
     /// Nothing known: the facts of a number the ledger never saw.

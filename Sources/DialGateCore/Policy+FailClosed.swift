@@ -22,3 +22,14 @@ extension Policy {
         Decision(.auditUnavailable, rule: "C. consom. L223-1 (proof of compliance)", facts: [Fact("error", problem)])
     }
 }
+
+extension Policy {
+    /// The decision was ready only after the client's deadline (`deadline-ms=`): the client
+    /// has stopped waiting (its softswitch failed the call), so whatever the rules said, it is
+    /// answered and journaled as no permission, and any place it reserved is freed.
+    public static func deadlineExceeded(waited milliseconds: Int, deadline: Int) -> Decision {
+        Decision(
+            .deadlineExceeded, rule: "fail closed: answered after the client's deadline",
+            facts: [Fact("waited_ms", String(milliseconds)), Fact("deadline_ms", String(deadline))])
+    }
+}

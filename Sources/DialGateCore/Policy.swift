@@ -146,6 +146,7 @@ public struct Policy: Sendable {
         let campaign = entry.campaign
         if let start = campaign.start, day < start {
             draft.add("campaign_start", FactText.day(start))
+            draft.kind = .later
             return draft.finish(.campaignInactive, Rule.configuration)
         }
         if let end = campaign.end, day > end {
@@ -380,6 +381,7 @@ public struct Policy: Sendable {
             }
             let window = settings.attemptWindowDays
             draft.add(window == 30 ? "attempts_30d" : "attempts_\(window)d", String(attempts))
+            draft.countsTowardCap = true
             if attempts >= settings.maxAttempts {
                 draft.add("max_attempts", String(settings.maxAttempts))
                 return draft.finish(.frequencyCap, Rule.callingRules)
@@ -434,6 +436,10 @@ public struct Policy: Sendable {
         let regime: Regime?
         var facts: [Fact]
         var assumptions = ""
+        /// Set when the decision's answer class is not its reason's (see `Reason.kind`).
+        var kind: Decision.Kind?
+        /// Set once the frequency cap was counted for the call.
+        var countsTowardCap = false
 
         init(regime: Regime?) {
             self.regime = regime
@@ -450,7 +456,7 @@ public struct Policy: Sendable {
 
         mutating func finish(_ reason: Reason, _ rule: String) -> Decision {
             if !assumptions.isEmpty { facts.append(Fact("assumption", assumptions)) }
-            return Decision(reason, rule: rule, regime: regime, facts: facts)
+            return Decision(reason, rule: rule, regime: regime, facts: facts, kind: kind, countsTowardCap: countsTowardCap)
         }
     }
 

@@ -39,6 +39,10 @@ public final class AuditTrail: Sendable {
         public var clientAt: Date?
         public var snapshot: String
         public var listsAsOf: String
+        /// The place under the cap the decision took or kept, if any.
+        public var reservation: String? = nil
+        /// The client's `deadline-ms=`, if it gave one.
+        public var deadlineMilliseconds: Int? = nil
     }
 
     /// A per-process identifier, so that sequence numbers of two runs are not confused.
@@ -78,8 +82,11 @@ public final class AuditTrail: Sendable {
     }
 
     /// Journals the decision; the future gives its sequence number, or fails when the journal
-    /// did not take it within the deadline (the caller must then deny).
-    public func record(_ decision: Decision, _ context: Context, on eventLoop: EventLoop) -> EventLoopFuture<UInt64> {
+    /// did not take it within the deadline, or within `deadline` when that is shorter (the
+    /// caller must then deny).
+    public func record(
+        _ decision: Decision, _ context: Context, on eventLoop: EventLoop, deadline: Duration? = nil
+    ) -> EventLoopFuture<UInt64> {
         var entry = JournalEntry.dialgated(message(decision, context), id: AuditMessageID.decision)
         entry.append(AuditField.verdict, decision.verdict.rawValue)
         entry.append(AuditField.reason, decision.reason.rawValue)
@@ -95,22 +102,35 @@ public final class AuditTrail: Sendable {
         if !decision.facts.isEmpty {
             entry.append(AuditField.facts, Response.fieldText(decision.facts))
         }
+        if let reservation = context.reservation { entry.append(AuditField.reservation, Response.visible(reservation)) }
+        if let milliseconds = context.deadlineMilliseconds { entry.append(AuditField.deadlineMilliseconds, String(milliseconds)) }
         if let id = context.requestID { entry.append(AuditField.requestID, Response.visible(id)) }
         appendPeer(context.peer, to: &entry)
-        return writer.submit(entry, on: eventLoop)
+        return writer.submit(entry, on: eventLoop, deadline: deadline)
     }
 
     /// Journals a ledger event (opt-out, consent, attempt, refusal) the ledger recorded, in
     /// the same numbered sequence as decisions, so that a missing one shows too.
+    ///
+    /// - Parameters:
+    ///   - reservation: the place under the cap the record takes part in (a release, an
+    ///     attempt settling one).
+    ///   - key: the client's key of the write.
+    ///   - note: why the gate itself wrote it, when no client asked (a place freed because its
+    ///     ALLOW could not be given).
     public func recordEvent(
         _ event: String, number: PhoneNumber, ledgerSeq: UInt64, requestID: String?, peer: PeerCredentials?,
-        on eventLoop: EventLoop
+        reservation: String? = nil, key: String? = nil, note: String? = nil, on eventLoop: EventLoop
     ) -> EventLoopFuture<UInt64> {
-        var entry = JournalEntry.dialgated("\(event) recorded for \(display(number))", id: AuditMessageID.ledgerRecord)
+        var entry = JournalEntry.dialgated(
+            "\(event) recorded for \(display(number))" + (note.map { ": " + $0 } ?? ""), id: AuditMessageID.ledgerRecord)
         entry.append(AuditField.event, event)
         entry.append(AuditField.numberHMAC, pseudonymizer.pseudonym(for: number))
         if mode == .clear { entry.append(AuditField.number, number.description) }
         entry.append(AuditField.ledgerSeq, String(ledgerSeq))
+        if let reservation { entry.append(AuditField.reservation, Response.visible(reservation)) }
+        if let key { entry.append(AuditField.key, Response.visible(key)) }
+        if let note { entry.append(AuditField.problem, note) }
         if let requestID { entry.append(AuditField.requestID, Response.visible(requestID)) }
         appendPeer(peer, to: &entry)
         return writer.submit(entry, on: eventLoop)

@@ -107,7 +107,8 @@ final class AuditWriter: Sendable {
     /// Queues `entry`; the future gives its sequence number once the journal took it, or fails
     /// (deadline passed, journal stalled or refusing, queue full, closed). Completes on
     /// `eventLoop`'s promise; the deadline is scheduled there.
-    func submit(_ entry: JournalEntry, on eventLoop: EventLoop) -> EventLoopFuture<UInt64> {
+    /// - Parameter deadline: a shorter deadline than the writer's (the client's own), if any.
+    func submit(_ entry: JournalEntry, on eventLoop: EventLoop, deadline shorter: Duration? = nil) -> EventLoopFuture<UInt64> {
         let promise = eventLoop.makePromise(of: UInt64.self)
         let encoded: EncodedJournalEntry
         do {
@@ -140,7 +141,7 @@ final class AuditWriter: Sendable {
             return promise.futureResult
         }
         if outcome.signal { wakeup.signal() }
-        let deadline = self.deadline
+        let deadline = min(self.deadline, shorter ?? self.deadline)
         let timeout = eventLoop.scheduleTask(in: TimeAmount(deadline)) {
             pending.expire(after: deadline)
         }

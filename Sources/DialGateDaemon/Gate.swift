@@ -13,8 +13,8 @@ import NIOCore
 /// Each command needs a role (`[access]`), checked against the peer's kernel credentials
 /// before anything else: a refused command changes nothing and is journaled.
 public final class Gate: RequestResponder {
-    public static let version = "0.2.0"
-    public static let protocolVersion = "2"
+    public static let version = "0.3.0"
+    public static let protocolVersion = "3"
 
     /// How far a CHECK's `at=` (the client's clock) or a write's date may be from the gate's
     /// clock before it is refused as `clock-skew` (Protocol.md).
@@ -28,6 +28,7 @@ public final class Gate: RequestResponder {
     private let clock: @Sendable () -> Date
     private let clockTolerance: TimeInterval
     private let statisticsHooks: [@Sendable () -> [Fact]]
+    private let reservations = Reservations()
 
     /// - Parameters:
     ///   - reloader: serves RELOAD; nil where nothing reloads (in-process tests).
@@ -66,10 +67,10 @@ public final class Gate: RequestResponder {
                                 + "fix the client's clock, or use PLAN to ask about another instant",
                             id: request.id)))
             }
-            return decide(check, at: now, clientAt: check.at, planned: false, id: request.id, peer: peer, state: state, on: eventLoop)
+            return decide(check, at: now, clientAt: check.at, planned: false, request: request, peer: peer, state: state, on: eventLoop)
         case .plan(let check):
             return decide(
-                check, at: check.at ?? clock(), clientAt: nil, planned: true, id: request.id, peer: peer, state: state,
+                check, at: check.at ?? clock(), clientAt: nil, planned: true, request: request, peer: peer, state: state,
                 on: eventLoop)
         case .attempt(let outcome), .refusal(let outcome):
             return recordOutcome(outcome, request: request, peer: peer, state: state, on: eventLoop)
@@ -77,17 +78,19 @@ public final class Gate: RequestResponder {
             return record(request, at: at, field: "at", peer: peer, on: eventLoop)
         case .consent(_, _, _, _, let givenAt):
             return record(request, at: givenAt, field: "given-at", peer: peer, on: eventLoop)
+        case .release(let number, let token):
+            return release(number, token: token, request: request, peer: peer, on: eventLoop)
         case .ping:
-            return .now(Response(["PONG"], id: request.id))
+            return .now(Response(["PONG"], id: request.id, class: .done))
         case .version:
             return .now(
                 Response(
-                    ["VERSION", "dialgate/\(Self.version)"], id: request.id,
+                    ["VERSION", "dialgate/\(Self.version)"], id: request.id, class: .done,
                     fields: [
                         Fact("protocol", Self.protocolVersion), Fact("commands", Request.verbs.joined(separator: ",")),
                     ]))
         case .stats:
-            return .now(Response(["STATS"], id: request.id, fields: stats(state)))
+            return .now(Response(["STATS"], id: request.id, class: .done, fields: stats(state)))
         case .reload:
             guard let reloader else {
                 return .now(.error(ProtocolError(.reloadFailed, "nothing to reload in this gate", id: request.id)))
@@ -96,14 +99,14 @@ public final class Gate: RequestResponder {
             promise.completeWithTask {
                 let outcome = await reloader.reload(trigger: "command")
                 switch outcome {
-                case .success(let facts): return .ok(id: request.id, facts)
+                case .success(let facts): return .ok("reload", id: request.id, facts)
                 case .failure(let problem):
                     return .error(ProtocolError(.reloadFailed, problem, id: request.id))
                 }
             }
             return .later(promise.futureResult)
         case .quit:
-            return .now(Response(["BYE"], id: request.id, closesConnection: true))
+            return .now(Response(["BYE"], id: request.id, class: .done, closesConnection: true))
         }
     }
 
@@ -111,49 +114,186 @@ public final class Gate: RequestResponder {
 
     /// Decides one CHECK (for now) or PLAN (for `at`) and journals it; the answer waits for
     /// the journal to take the entry and carries its sequence number, so a dialer can cite it.
+    ///
+    /// A live ALLOW for a capped call first takes a place under the cap (a reservation,
+    /// made durable in the ledger before the ALLOW is journaled or sent), so that calls in
+    /// flight count: see ``Reservations``. Whatever keeps the ALLOW from being given in
+    /// time (the reservation not recorded, the journal not taking the entry, the client's
+    /// deadline passed) makes it a DENY naming the cause, and frees the place.
     private func decide(
-        _ check: Command.Check, at: Date, clientAt: Date?, planned: Bool, id: String?, peer: PeerCredentials?,
+        _ check: Command.Check, at: Date, clientAt: Date?, planned: Bool, request: Request, peer: PeerCredentials?,
         state: ServingState, on eventLoop: EventLoop
     ) -> Answer {
-        let decision: Decision
+        let id = request.id
+        let received = NIODeadline.now()
+        var decision: Decision
         var number: PhoneNumber?
         var numberError: String?
+        var place: Place?
         switch check.number {
         case .failure(let error):
             decision = Policy.invalidNumber(error)
             numberError = error.description
         case .success(let parsed):
             number = parsed
-            decision = decide(parsed, check: check, at: at, state: state)
+            if !planned, let key = request.key, let ledger, let holder = ledger.number(writtenUnder: key, type: "reserve"),
+                holder != parsed
+            {
+                return .now(
+                    .error(
+                        ProtocolError(
+                            .keyConflict, "key '\(key)' already names the reservation of another number; nothing decided",
+                            id: id)))
+            }
+            (decision, place) = decide(parsed, check: check, at: at, reserveUnder: planned ? nil : request, state: state)
         }
-        let context = AuditTrail.Context(
+        var context = AuditTrail.Context(
             campaign: check.campaign, number: number, numberError: numberError, requestID: id, peer: peer, at: at,
             dryRun: planned, clientAt: clientAt, snapshot: state.lists?.id ?? "none", listsAsOf: state.listsAsOf)
-        let numberFact = number.map { [Fact("number", $0.description)] } ?? []
-        let statistics = self.statistics
-        let answer = audit.record(decision, context, on: eventLoop).map { seq -> Response in
-            if !planned { statistics.count(decision.verdict) }
-            return .decision(decision, id: id, planned: planned, extra: [Fact("seq", String(seq))] + numberFact)
-        }.recover { error -> Response in
-            let denied = Policy.auditUnavailable("\(error)")
-            if !planned { statistics.count(denied.verdict) }
-            return .decision(denied, id: id, planned: planned, extra: numberFact)
+        context.deadlineMilliseconds = check.deadlineMilliseconds
+        let deadline = check.deadlineMilliseconds.map { received + .milliseconds(Int64($0)) }
+        guard let place, let number, let ledger else {
+            return .inTurn(journal(decision, context, planned: planned, deadline: deadline, received: received, on: eventLoop))
+        }
+        guard place.isNew else {
+            // A CHECK repeated under its key keeps the place it took the first time.
+            context.reservation = place.token
+            return .inTurn(
+                journal(decision, context, planned: false, deadline: deadline, received: received, on: eventLoop))
+        }
+        let recorded = eventLoop.makePromise(of: Void.self)
+        let reservations = self.reservations
+        ledger.append(.reservation(number: number, campaign: check.campaign, at: at, token: place.token), key: nil) {
+            result in
+            reservations.settle(place.token, for: number)
+            recorded.completeWith(result.map { _ in () }.mapError { $0 as any Error })
+        }
+        let unreserved = context
+        let allowed = decision
+        let answer = recorded.futureResult.flatMap { [self] () -> EventLoopFuture<Response> in
+            var reserved = unreserved
+            reserved.reservation = place.token
+            return journal(
+                allowed, reserved, planned: false, deadline: deadline, received: received, freeing: (place.token, number),
+                on: eventLoop)
+        }.flatMapError { [self] error -> EventLoopFuture<Response> in
+            journal(
+                Policy.ledgerUnavailable("the call's place under the cap was not recorded: \(error)"), unreserved,
+                planned: false, deadline: deadline, received: received, on: eventLoop)
         }
         return .inTurn(answer)
     }
 
-    private func decide(_ number: PhoneNumber, check: Command.Check, at: Date, state: ServingState) -> Decision {
+    /// A place under the cap a decision took (`isNew`) or kept (a CHECK repeated under its key).
+    private struct Place {
+        var token: String
+        var isNew: Bool
+    }
+
+    /// The policy's decision from the serving lists and the ledger. For a live CHECK
+    /// (`reserveUnder` its request), counting the places still on their way to disk and taking
+    /// one for an allowed capped call, in one step per number.
+    private func decide(
+        _ number: PhoneNumber, check: Command.Check, at: Date, reserveUnder request: Request?, state: ServingState
+    ) -> (Decision, Place?) {
         guard let lists = state.lists else {
-            return Policy.listsUnavailable(state.listsProblem ?? "not loaded")
+            return (Policy.listsUnavailable(state.listsProblem ?? "not loaded"), nil)
         }
         guard let ledger else {
-            return Policy.ledgerUnavailable("the ledger could not be opened")
+            return (Policy.ledgerUnavailable("the ledger could not be opened"), nil)
         }
         if let failure = ledger.failure {
-            return Policy.ledgerUnavailable(failure)
+            return (Policy.ledgerUnavailable(failure), nil)
         }
-        let facts = CallFacts(lists: lists.facts(for: number), ledger: ledger.facts(for: number))
-        return state.policy.decide(number: number, campaignID: check.campaign, channel: check.channel, facts: facts, at: at)
+        let listFacts = lists.facts(for: number)
+        guard let request else {
+            let facts = CallFacts(lists: listFacts, ledger: ledger.facts(for: number))
+            return (state.policy.decide(number: number, campaignID: check.campaign, channel: check.channel, facts: facts, at: at), nil)
+        }
+        return reservations.serialised(number) { pending in
+            let recorded = ledger.facts(for: number)
+            let own = request.key.flatMap { recorded.reservation($0) }
+            let facts = CallFacts(lists: listFacts, ledger: recorded.including(pending, excluding: own?.token))
+            let decision = state.policy.decide(
+                number: number, campaignID: check.campaign, channel: check.channel, facts: facts, at: at)
+            guard decision.countsTowardCap else { return (decision, nil) }
+            if let own {
+                // The key's place was taken by an earlier CHECK: kept if still open, never taken twice.
+                guard own.status == .open else {
+                    return (
+                        Policy.ledgerUnavailable(
+                            "key '\(own.token)' names a reservation already \(own.status.rawValue); use a new key per call"),
+                        nil
+                    )
+                }
+                return (decision, Place(token: own.token, isNew: false))
+            }
+            let token = request.key ?? Self.newToken()
+            pending.append(CallReservation(token: token, campaign: check.campaign, at: at))
+            return (decision, Place(token: token, isNew: true))
+        }
+    }
+
+    /// A reservation token the client did not choose: 16 hex digits, random.
+    private static func newToken() -> String {
+        let value = UInt64.random(in: .min ... .max)
+        let hex = String(value, radix: 16)
+        return "r" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Journals `decision` and answers it, once the journal took the entry. Past the client's
+    /// deadline, the decision journaled and answered is `deadline-exceeded` instead; when the
+    /// journal fails it is `audit-unavailable`; either way a place taken is freed.
+    private func journal(
+        _ decision: Decision, _ context: AuditTrail.Context, planned: Bool, deadline: NIODeadline?, received: NIODeadline,
+        freeing place: (token: String, number: PhoneNumber)? = nil, on eventLoop: EventLoop
+    ) -> EventLoopFuture<Response> {
+        var decision = decision
+        var context = context
+        let now = NIODeadline.now()
+        var remaining: Duration?
+        if let deadline, let milliseconds = context.deadlineMilliseconds {
+            if now >= deadline {
+                decision = Policy.deadlineExceeded(
+                    waited: Int((now - received).nanoseconds / 1_000_000), deadline: milliseconds)
+            } else {
+                remaining = .nanoseconds((deadline - now).nanoseconds)
+            }
+        }
+        if decision.verdict == .deny, let place {
+            free(place, because: "its ALLOW was not given: \(decision.reason.rawValue)", on: eventLoop)
+            context.reservation = nil
+        }
+        let given = context.reservation
+        let decided = decision
+        let numberFact = context.number.map { [Fact("number", $0.description)] } ?? []
+        let id = context.requestID
+        let statistics = self.statistics
+        return audit.record(decided, context, on: eventLoop, deadline: remaining).map { seq -> Response in
+            if !planned { statistics.count(decided.verdict) }
+            let reservationFact = given.map { [Fact("reservation", $0)] } ?? []
+            return .decision(decided, id: id, planned: planned, extra: [Fact("seq", String(seq))] + numberFact + reservationFact)
+        }.recover { [self] error -> Response in
+            if decided.verdict == .allow, let place {
+                free(place, because: "its ALLOW was not journaled", on: eventLoop)
+            }
+            let denied = Policy.auditUnavailable("\(error)")
+            if !planned { statistics.count(denied.verdict) }
+            return .decision(denied, id: id, planned: planned, extra: numberFact)
+        }
+    }
+
+    /// Frees a place whose ALLOW was not given, and journals why. Best effort: a place that
+    /// cannot be freed stays counted, one call too many, the safe error.
+    private func free(_ place: (token: String, number: PhoneNumber), because why: String, on eventLoop: EventLoop) {
+        guard let ledger else { return }
+        let audit = self.audit
+        ledger.append(.release(number: place.number, token: place.token, at: clock()), key: nil) { result in
+            guard case .success(let receipt) = result else { return }
+            _ = audit.recordEvent(
+                "release", number: place.number, ledgerSeq: receipt.seq, requestID: nil, peer: nil,
+                reservation: place.token, note: why, on: eventLoop)
+        }
     }
 
     // MARK: Writes
@@ -186,14 +326,48 @@ public final class Gate: RequestResponder {
                             id: id)))
             }
         }
-        return record(request, at: outcome.at, field: "at", peer: peer, on: eventLoop)
+        if let token = outcome.reservation, let ledger, ledger.facts(for: outcome.number).reservation(token) == nil {
+            return .now(.error(ProtocolError(.unknownReservation, Self.noReservation(token, outcome.number), id: id)))
+        }
+        return record(request, at: outcome.at, field: "at", reservation: outcome.reservation, peer: peer, on: eventLoop)
+    }
+
+    /// RELEASE: frees the place of a call that was not placed, while the hold lasts.
+    private func release(_ number: PhoneNumber, token: String, request: Request, peer: PeerCredentials?, on eventLoop: EventLoop)
+        -> Answer
+    {
+        if let ledger {
+            guard let reservation = ledger.facts(for: number).reservation(token) else {
+                return .now(.error(ProtocolError(.unknownReservation, Self.noReservation(token, number), id: request.id)))
+            }
+            // A released one goes on: the ledger answers the repeat with the first release.
+            if reservation.status == .completed || (reservation.status == .open && !reservation.mayBeReleased(at: clock())) {
+                let why =
+                    reservation.status == .completed
+                    ? "an ATTEMPT reported its call"
+                    : "it is older than the \(Int(CallReservation.hold / 60)) min hold, so it counts as an attempt for good"
+                return .now(
+                    .error(
+                        ProtocolError(.reservationSettled, "reservation '\(token)' cannot be freed: \(why); nothing recorded", id: request.id)))
+            }
+        }
+        return record(request, at: nil, field: "at", reservation: token, peer: peer, on: eventLoop)
+    }
+
+    private static func noReservation(_ token: String, _ number: PhoneNumber) -> String {
+        "no reservation '\(token)' for \(number) (a reservation is the `reservation=` of a CHECK's ALLOW); nothing recorded"
     }
 
     /// Records a write durably, then journals it; `OK` only once the ledger has it on disk.
     /// A date in the future beyond the clock tolerance is refused: nothing a client reports
-    /// has happened yet.
+    /// has happened yet. A repeat of a keyed write records nothing and is answered with the
+    /// first write's ledger sequence number, `duplicate=1`.
+    ///
+    /// The write is handed to the ledger here, synchronously, so that a connection's pipelined
+    /// writes reach the ledger in request order and share its fdatasync.
     private func record(
-        _ request: Request, at: Date?, field: String, peer: PeerCredentials?, on eventLoop: EventLoop
+        _ request: Request, at: Date?, field: String, reservation: String? = nil, peer: PeerCredentials?,
+        on eventLoop: EventLoop
     ) -> Answer {
         let id = request.id
         let now = clock()
@@ -213,25 +387,47 @@ public final class Gate: RequestResponder {
             preconditionFailure("record(_:) is called for write commands only")
         }
         let promise = eventLoop.makePromise(of: Response.self)
-        promise.completeWithTask { [audit, statistics] in
-            let ledgerSeq: UInt64
-            do {
-                ledgerSeq = try await ledger.append(record)
-            } catch {
-                return .error(ProtocolError(.ledgerUnavailable, "not recorded: \(error)", id: id))
+        let key = request.key
+        ledger.append(record, key: key) { [audit, statistics] result in
+            let receipt: LedgerReceipt
+            switch result {
+            case .success(let value):
+                receipt = value
+            case .failure(.keyReused(let key, let seq, _)):
+                promise.succeed(
+                    .error(
+                        ProtocolError(
+                            .keyConflict,
+                            "key '\(key)' already names the \(event) at ledger seq \(seq), about another number; nothing recorded",
+                            id: id)))
+                return
+            case .failure(let error):
+                promise.succeed(.error(ProtocolError(.ledgerUnavailable, "not recorded: \(error)", id: id)))
+                return
+            }
+            var fields = [Fact("number", record.number.description), Fact("ledger_seq", String(receipt.seq))]
+            if let key { fields.append(Fact("key", key)) }
+            if let reservation { fields.append(Fact("reservation", reservation)) }
+            guard !receipt.duplicate else {
+                // Recorded once already: nothing new to journal.
+                fields.append(Fact("duplicate", "1"))
+                promise.succeed(.ok(event, id: id, fields))
+                return
             }
             statistics.countLedgerWrite()
-            let number = record.number
-            var fields = [Fact("recorded", event), Fact("number", number.description)]
             // Recorded is recorded: the ledger is the durable record. The journal entry is its
             // numbered echo; if it is missing, the answer says so instead of pretending.
-            let seq = try? await audit.recordEvent(
-                event, number: number, ledgerSeq: ledgerSeq, requestID: id, peer: peer, on: eventLoop
-            ).get()
-            fields.append(seq.map { Fact("seq", String($0)) } ?? Fact("audit", "unavailable"))
-            return .ok(id: id, fields)
+            audit.recordEvent(
+                event, number: record.number, ledgerSeq: receipt.seq, requestID: id, peer: peer, reservation: reservation,
+                key: key, on: eventLoop
+            ).whenComplete { [fields] journaled in
+                switch journaled {
+                case .success(let seq): promise.succeed(.ok(event, id: id, fields + [Fact("seq", String(seq))]))
+                case .failure: promise.succeed(.ok(event, id: id, fields + [Fact("audit", "unavailable")]))
+                }
+            }
         }
-        return .later(promise.futureResult)
+        return .write(promise.futureResult)
     }
 
     // MARK: Access

@@ -15,7 +15,11 @@ extension LedgerRecord {
     public static func recording(_ command: Command, now: Date) -> (record: LedgerRecord, event: String)? {
         switch command {
         case .attempt(let outcome):
-            (.attempt(number: outcome.number, campaign: outcome.campaign, at: outcome.at ?? now), "attempt")
+            (
+                .attempt(
+                    number: outcome.number, campaign: outcome.campaign, at: outcome.at ?? now, result: outcome.result,
+                    reservation: outcome.reservation), "attempt"
+            )
         case .refusal(let outcome):
             (.refusal(number: outcome.number, campaign: outcome.campaign, at: outcome.at ?? now), "refusal")
         case .optOut(let number, let source, let at):
@@ -24,6 +28,8 @@ extension LedgerRecord {
             (.consent(number: number, ConsentRecord(kind: kind, scope: scope, givenAt: givenAt ?? now, proof: proof)), "consent")
         case .revoke(let number, let kind, let scope, let at):
             (.consentRevoked(number: number, scope: scope, kind: kind, at: at ?? now), "revoke")
+        case .release(let number, let reservation):
+            (.release(number: number, token: reservation, at: now), "release")
         case .check, .plan, .ping, .version, .stats, .reload, .quit:
             nil
         }

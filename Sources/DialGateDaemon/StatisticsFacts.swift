@@ -12,6 +12,7 @@ extension Ledger {
             Fact("ledger_consents", String(stats.consents)),
             Fact("ledger_attempts", String(stats.attempts)),
             Fact("ledger_refusals", String(stats.refusals)),
+            Fact("ledger_reservations_open", String(stats.reservationsOpen)),
             Fact("ledger_fsyncs", String(stats.fsyncs)),
         ]
         if let latency = stats.lastFsyncLatency {

@@ -1,6 +1,18 @@
 import DialGateCore
 import Foundation
 
+/// What an append did: the record's sequence number in the file, and whether it was a repeat
+/// of a keyed write already recorded (then nothing new was written).
+public struct LedgerReceipt: Hashable, Sendable {
+    public var seq: UInt64
+    public var duplicate: Bool
+
+    public init(seq: UInt64, duplicate: Bool) {
+        self.seq = seq
+        self.duplicate = duplicate
+    }
+}
+
 /// The daemon's only mutable state: what happened at runtime that the policy must remember
 /// (opt-outs, consents and their revocations, call attempts, refusals), kept in an append-only
 /// file and replayed into memory at open.
@@ -76,9 +88,28 @@ public final class Ledger: Sendable {
     ///   or the ``LedgerError/io(operation:path:errno:)`` that failed this write.
     @discardableResult
     public func append(_ record: LedgerRecord) async throws -> UInt64 {
+        try await append(record, key: nil).seq
+    }
+
+    /// Records `record` under the client's `key` (an idempotency key: a SIP Call-ID, a CRM
+    /// event id): the first write under a key of a record type is recorded; a repeat about the
+    /// same number records nothing and gets the first one's sequence number
+    /// (``LedgerReceipt/duplicate``); a repeat about another number throws
+    /// ``LedgerError/keyReused(key:seq:number:)``. Keys are remembered as long as the ledger
+    /// holds their record.
+    public func append(_ record: LedgerRecord, key: String?) async throws -> LedgerReceipt {
         try await withCheckedThrowingContinuation { continuation in
-            writer.submit(.append(record, continuation))
+            append(record, key: key) { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
+    }
+
+    /// The same, calling `completion` from the writer thread once the record is on disk and
+    /// in memory (or failed). Records are written in the order of these calls, so a caller
+    /// that submits several without waiting keeps their order and shares their fdatasync.
+    public func append(
+        _ record: LedgerRecord, key: String?, completion: @escaping @Sendable (Result<LedgerReceipt, LedgerError>) -> Void
+    ) {
+        writer.submit(.append(record, key: key, completion))
     }
 
     /// Why the ledger cannot record now (a write or sync failed and no retry has succeeded
@@ -98,6 +129,12 @@ public final class Ledger: Sendable {
     /// only for the lookup and copy.
     public func facts(for number: PhoneNumber) -> LedgerFacts {
         writer.state.withLock { $0.facts(for: number.key) }
+    }
+
+    /// The number of the write recorded under the client key `key` for records of `type`
+    /// (``LedgerRecord/typeName``), if the ledger holds one.
+    public func number(writtenUnder key: String, type: String) -> PhoneNumber? {
+        writer.state.withLock { $0.keyedWrite(type: type, key: key)?.number }
     }
 
     /// Sizes and disk behaviour, for STATS. Never waits for the disk.

@@ -3,7 +3,8 @@ import Foundation
 
 /// What one line of the ledger file holds: a record, or a note the ledger writes about itself.
 enum LedgerEntry: Hashable, Sendable {
-    case record(LedgerRecord)
+    /// A record, with the client's key when the write carried one (see `Ledger.append`).
+    case record(LedgerRecord, key: String? = nil)
     /// The file was rewritten by compaction at `at`; records with a lower sequence number may
     /// be missing (dropped because they were too old to matter).
     case compacted(at: Date, kept: Int, dropped: Int)
@@ -29,8 +30,11 @@ enum LedgerEntry: Hashable, Sendable {
 ///
 /// Types and their fields after the number and date:
 /// `optout` source · `consent` kind, scope, proof, revoked-at (empty when not revoked) ·
-/// `consent-revoked` kind, scope · `attempt` campaign · `refusal` campaign ·
-/// `compacted` (date only, no number) kept, dropped · `repaired` (date only) dropped.
+/// `consent-revoked` kind, scope · `attempt` campaign, result, reservation (both empty when
+/// not given; older files have the campaign only) · `refusal` campaign · `reserve` campaign,
+/// token · `release` token · `compacted` (date only, no number) kept, dropped · `repaired`
+/// (date only) dropped. A record written with a client key has one more field, the key, last
+/// (an attempt always has it, empty when none); a `reserve`'s key is its token.
 enum LedgerCodec {
     /// What a line turned out to be.
     enum Decoded: Hashable, Sendable {
@@ -68,18 +72,26 @@ enum LedgerCodec {
         func type(_ name: String) { body.append(contentsOf: name.utf8) }
 
         switch entry {
-        case .record(.optOut(let number, let at, let source)):
-            type("optout"); field(number.description); try date(at); field(source)
-        case .record(.consent(let number, let consent)):
-            type("consent"); field(number.description); try date(consent.givenAt)
-            field(consent.kind.rawValue); field(consent.scope); field(consent.proof)
-            if let revokedAt = consent.revokedAt { try date(revokedAt) } else { field("") }
-        case .record(.consentRevoked(let number, let scope, let kind, let at)):
-            type("consent-revoked"); field(number.description); try date(at); field(kind.rawValue); field(scope)
-        case .record(.attempt(let number, let campaign, let at)):
-            type("attempt"); field(number.description); try date(at); field(campaign)
-        case .record(.refusal(let number, let campaign, let at)):
-            type("refusal"); field(number.description); try date(at); field(campaign)
+        case .record(let record, let key):
+            type(record.typeName); field(record.number.description); try date(record.date)
+            switch record {
+            case .optOut(_, _, let source):
+                field(source)
+            case .consent(_, let consent):
+                field(consent.kind.rawValue); field(consent.scope); field(consent.proof)
+                if let revokedAt = consent.revokedAt { try date(revokedAt) } else { field("") }
+            case .consentRevoked(_, let scope, let kind, _):
+                field(kind.rawValue); field(scope)
+            case .attempt(_, let campaign, _, let result, let reservation):
+                field(campaign); field(result?.rawValue ?? ""); field(reservation ?? ""); field(key ?? "")
+            case .refusal(_, let campaign, _):
+                field(campaign)
+            case .reservation(_, let campaign, _, let token):
+                field(campaign); field(token)
+            case .release(_, let token, _):
+                field(token)
+            }
+            if let key, !record.hasKeyField { field(key) }
         case .compacted(let at, let kept, let dropped):
             type("compacted"); try date(at); field(String(kept)); field(String(dropped))
         case .repaired(let at, let dropped):
@@ -126,6 +138,16 @@ enum LedgerCodec {
                 throw .invalidRecord("\(type) has \(parts.count - 1) fields, expected \(count)")
             }
         }
+        /// A record's fields, then optionally its client key.
+        func expectKeyed(_ count: Int) throws(LedgerError) -> String? {
+            guard parts.count == count + 1 || parts.count == count + 2 else {
+                throw .invalidRecord("\(type) has \(parts.count - 1) fields, expected \(count) or \(count + 1)")
+            }
+            return parts.count == count + 2 ? try text(count + 1) : nil
+        }
+        func optionalText(_ index: Int) throws(LedgerError) -> String? {
+            parts[index].isEmpty ? nil : try text(index)
+        }
         func text(_ index: Int) throws(LedgerError) -> String { try unescape(parts[index]) }
         func number(_ index: Int) throws(LedgerError) -> PhoneNumber {
             let part = parts[index]
@@ -155,23 +177,45 @@ enum LedgerCodec {
 
         switch type {
         case "optout":
-            try expect(3)
-            return .record(.optOut(number: try number(1), at: try date(2), source: try text(3)))
+            let key = try expectKeyed(3)
+            return .record(.optOut(number: try number(1), at: try date(2), source: try text(3)), key: key)
         case "consent":
-            try expect(6)
+            let key = try expectKeyed(6)
             let revokedAt = parts[6].isEmpty ? nil : try date(6)
             let consent = ConsentRecord(
                 kind: try kind(3), scope: try text(4), givenAt: try date(2), proof: try text(5), revokedAt: revokedAt)
-            return .record(.consent(number: try number(1), consent))
+            return .record(.consent(number: try number(1), consent), key: key)
         case "consent-revoked":
-            try expect(4)
-            return .record(.consentRevoked(number: try number(1), scope: try text(4), kind: try kind(3), at: try date(2)))
+            let key = try expectKeyed(4)
+            return .record(
+                .consentRevoked(number: try number(1), scope: try text(4), kind: try kind(3), at: try date(2)), key: key)
         case "attempt":
-            try expect(3)
-            return .record(.attempt(number: try number(1), campaign: try text(3), at: try date(2)))
+            guard parts.count == 4 || parts.count == 7 else {
+                throw .invalidRecord("attempt has \(parts.count - 1) fields, expected 3 or 6")
+            }
+            guard parts.count == 7 else {
+                return .record(.attempt(number: try number(1), campaign: try text(3), at: try date(2)), key: nil)
+            }
+            var result: CallResult?
+            if let text = try optionalText(4) {
+                guard let known = CallResult(rawValue: text) else { throw .invalidRecord("unknown call result '\(text)'") }
+                result = known
+            }
+            return .record(
+                .attempt(
+                    number: try number(1), campaign: try text(3), at: try date(2), result: result,
+                    reservation: try optionalText(5)),
+                key: try optionalText(6))
         case "refusal":
-            try expect(3)
-            return .record(.refusal(number: try number(1), campaign: try text(3), at: try date(2)))
+            let key = try expectKeyed(3)
+            return .record(.refusal(number: try number(1), campaign: try text(3), at: try date(2)), key: key)
+        case "reserve":
+            try expect(4)
+            let token = try text(4)
+            return .record(.reservation(number: try number(1), campaign: try text(3), at: try date(2), token: token), key: token)
+        case "release":
+            let key = try expectKeyed(3)
+            return .record(.release(number: try number(1), token: try text(3), at: try date(2)), key: key)
         case "compacted":
             try expect(3)
             return .compacted(at: try date(1), kept: try count(2), dropped: try count(3))

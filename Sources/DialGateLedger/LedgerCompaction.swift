@@ -21,7 +21,8 @@ struct LedgerCompaction: Sendable {
     func keeps(_ record: LedgerRecord) -> Bool {
         switch record {
         case .optOut, .consent, .consentRevoked: true
-        case .attempt(_, _, let at): at >= cutoff(days: keepAttemptsDays)
+        case .attempt(_, _, let at, _, _), .reservation(_, _, let at, _), .release(_, _, let at):
+            at >= cutoff(days: keepAttemptsDays)
         case .refusal(_, _, let at): at >= cutoff(days: keepRefusalsDays)
         }
     }

@@ -37,17 +37,17 @@ struct LedgerCompactionCopy {
     mutating func copy(from log: LedgerFile, upTo end: UInt64) throws(LedgerError) {
         guard end > copiedUpTo else { return }
         try log.forEachLine(from: copiedUpTo, upTo: end) { (offset, line, terminated) throws(LedgerError) in
-            guard terminated, case .entry(_, let entry) = LedgerCodec.decode(line) else {
+            guard terminated, case .entry(let seq, let entry) = LedgerCodec.decode(line) else {
                 throw .damagedRecord(line: 0, offset: offset, reason: "found while compacting")
             }
             // Old markers go: the new one vouches for every gap before it.
-            guard case .record(let record) = entry else { return }
+            guard case .record(let record, let key) = entry else { return }
             guard compaction.keeps(record) else {
                 dropped += 1
                 return
             }
             kept += 1
-            state.apply(record)
+            state.apply(record, key: key, seq: seq)
             try lines.append(line)
             if lines.written - synced >= Self.syncInterval { try sync() }
         }

@@ -1,4 +1,5 @@
 // Linux only, like the rest of the daemon (systemd): fdatasync, flock and O_CLOEXEC as glibc has them.
+import DialGateCore
 import Glibc
 
 /// Why the ledger could not open, record or compact.
@@ -29,6 +30,9 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     case unavailable(String)
     /// The ledger was closed.
     case closed
+    /// A client key already names a write of this type about another number: the key names
+    /// one write, so this one was not recorded. Not a failure of the ledger.
+    case keyReused(key: String, seq: UInt64, number: PhoneNumber)
 
     /// One line for logs and the daemon's status.
     public var description: String {
@@ -51,6 +55,8 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
             "ledger unavailable after an earlier failure: \(why)"
         case .closed:
             "ledger is closed"
+        case .keyReused(let key, let seq, let number):
+            "key '\(key)' already names the write at ledger seq \(seq), about \(number)"
         }
     }
 }

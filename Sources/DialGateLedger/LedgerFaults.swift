@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// Failures to inject into the ledger's writes and syncs, so the tests can show what the gate
@@ -21,6 +22,7 @@ public final class LedgerFaults: Sendable, Hashable {
     }
 
     private let armed = Mutex<[Operation: Armed]>([:])
+    private let delays = Mutex<[Operation: Duration]>([:])
 
     public init() {}
 
@@ -31,13 +33,24 @@ public final class LedgerFaults: Sendable, Hashable {
         armed.withLock { $0[operation] = Armed(errno: errno, remaining: times ?? .max, file: file) }
     }
 
+    /// Makes every `operation` take `duration` longer (a slow or overloaded disk), until
+    /// ``heal()``.
+    public func slow(_ operation: Operation, by duration: Duration) {
+        delays.withLock { $0[operation] = duration }
+    }
+
     /// The disk is healthy again.
     public func heal() {
         armed.withLock { $0.removeAll() }
+        delays.withLock { $0.removeAll() }
     }
 
     /// Throws the armed failure of `operation` on `path`, if any.
     func check(_ operation: Operation, path: String) throws(LedgerError) {
+        if let delay = delays.withLock({ $0[operation] }) {
+            let (seconds, attoseconds) = delay.components
+            usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+        }
         let failure: Int32? = armed.withLock { armed in
             guard var fault = armed[operation], fault.remaining > 0 else { return nil }
             if let file = fault.file, !path.hasSuffix("/" + file) { return nil }

@@ -77,8 +77,8 @@ struct LedgerReplay {
             if seq != lastSeq + 1, unexplainedGap == nil { unexplainedGap = (lastSeq, seq) }
             lastSeq = seq
             switch entry {
-            case .record(let record):
-                state.apply(record)
+            case .record(let record, let key):
+                state.apply(record, key: key, seq: seq)
                 report.recordsReplayed += 1
             case .compacted, .repaired:
                 unexplainedGap = nil

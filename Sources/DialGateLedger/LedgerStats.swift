@@ -16,6 +16,10 @@ public struct LedgerStats: Hashable, Sendable {
     public var attempts: Int = 0
     /// Refusal records still kept (compaction drops expired ones).
     public var refusals: Int = 0
+    /// Reservation records still kept (compaction drops expired ones).
+    public var reservations: Int = 0
+    /// Reservations no report has settled yet (counted as attempts meanwhile).
+    public var reservationsOpen: Int = 0
     /// Numbers the ledger knows anything about.
     public var numbers: Int = 0
     /// The last sequence number written.

@@ -28,8 +28,10 @@ final class LedgerWriter: Sendable {
 
     /// Work for the writer, in arrival order.
     enum Job: Sendable {
-        case append(LedgerRecord, CheckedContinuation<UInt64, any Error>)
+        case append(LedgerRecord, key: String?, Completion)
     }
+
+    typealias Completion = @Sendable (Result<LedgerReceipt, LedgerError>) -> Void
 
     private struct Queue: Sendable {
         var jobs: [Job] = []
@@ -105,7 +107,7 @@ final class LedgerWriter: Sendable {
         }
         if outcome.rejected {
             switch job {
-            case .append(_, let continuation): continuation.resume(throwing: LedgerError.closed)
+            case .append(_, _, let completion): completion(.failure(.closed))
             }
         }
         if outcome.signal { wakeup.signal() }
@@ -165,20 +167,29 @@ final class LedgerWriter: Sendable {
 
     /// Everything queued goes in one commit.
     private func perform(_ jobs: [Job]) {
-        var batch: [(LedgerRecord, CheckedContinuation<UInt64, any Error>)] = []
+        var batch: [Item] = []
         for job in jobs {
             switch job {
-            case .append(let record, let continuation):
-                batch.append((record, continuation))
+            case .append(let record, let key, let completion):
+                batch.append(Item(record: record, key: record.clientKey(key), completion: completion))
             }
         }
         commit(batch)
     }
 
+    private struct Item {
+        var record: LedgerRecord
+        var key: String?
+        var completion: Completion
+    }
+
     /// One group commit: encode, one write, one fdatasync, apply to memory, then acknowledge.
-    private func commit(_ batch: [(record: LedgerRecord, continuation: CheckedContinuation<UInt64, any Error>)]) {
+    ///
+    /// A record whose client key names a write already recorded (in the file or earlier in
+    /// this batch) is not written again: it is answered with that write's sequence number.
+    private func commit(_ batch: [Item]) {
         guard !batch.isEmpty else { return }
-        var results = [Result<UInt64, LedgerError>](repeating: .failure(.closed), count: batch.count)
+        var results = [Result<LedgerReceipt, LedgerError>](repeating: .failure(.closed), count: batch.count)
         disk.withLock { disk in
             retry(&disk)
             if let failure = disk.failure {
@@ -187,14 +198,30 @@ final class LedgerWriter: Sendable {
             }
             var buffer: [UInt8] = []
             buffer.reserveCapacity(batch.count * 96)
-            var accepted: [(index: Int, record: LedgerRecord)] = []
+            var accepted: [(index: Int, record: LedgerRecord, key: String?, seq: UInt64)] = []
+            var batchKeys: [String: LedgerState.KeyedWrite] = [:]
+            // Repeats of a key first written in this batch: acknowledged only if it is.
+            var repeatsInBatch: [Int] = []
             for (index, item) in batch.enumerated() {
                 let seq = disk.nextSeq + UInt64(accepted.count)
+                if let key = item.key {
+                    let name = LedgerState.keyName(type: item.record.typeName, key: key)
+                    if batchKeys[name] != nil { repeatsInBatch.append(index) }
+                    if let earlier = batchKeys[name] ?? state.withLock({ $0.keyedWrite(type: item.record.typeName, key: key) }) {
+                        results[index] =
+                            earlier.number == item.record.number
+                            ? .success(LedgerReceipt(seq: earlier.seq, duplicate: true))
+                            : .failure(.keyReused(key: key, seq: earlier.seq, number: earlier.number))
+                        continue
+                    }
+                    batchKeys[name] = LedgerState.KeyedWrite(seq: seq, number: item.record.number)
+                }
                 do throws(LedgerError) {
-                    try LedgerCodec.encode(seq: seq, .record(item.record), into: &buffer)
-                    accepted.append((index, item.record))
-                    results[index] = .success(seq)
+                    try LedgerCodec.encode(seq: seq, .record(item.record, key: item.key), into: &buffer)
+                    accepted.append((index, item.record, item.key, seq))
+                    results[index] = .success(LedgerReceipt(seq: seq, duplicate: false))
                 } catch {
+                    if let key = item.key { batchKeys[LedgerState.keyName(type: item.record.typeName, key: key)] = nil }
                     results[index] = .failure(error)  // this record only; the batch goes on
                 }
             }
@@ -202,6 +229,7 @@ final class LedgerWriter: Sendable {
 
             func fail(_ error: LedgerError) {
                 for item in accepted { results[item.index] = .failure(error) }
+                for index in repeatsInBatch { results[index] = .failure(error) }
             }
             do throws(LedgerError) {
                 try faults?.check(.write, path: disk.log.path)
@@ -241,11 +269,11 @@ final class LedgerWriter: Sendable {
             // Memory follows the disk while the disk is still held, so a compaction never sees
             // one without the other.
             state.withLock { state in
-                for item in accepted { state.apply(item.record.atFilePrecision) }
+                for item in accepted { state.apply(item.record.atFilePrecision, key: item.key, seq: item.seq) }
             }
         }
         for (index, item) in batch.enumerated() {
-            item.continuation.resume(with: results[index].mapError { $0 as any Error })
+            item.completion(results[index])
         }
     }
 

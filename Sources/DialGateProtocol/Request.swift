@@ -7,12 +7,19 @@ import Foundation
 public struct Request: Sendable, Equatable {
     /// The client's correlation token (`id=`), echoed in the answer.
     public var id: String?
+    /// The client's key for a write (`key=`), e.g. a SIP Call-ID: the same key twice records
+    /// once (see `Ledger.append(_:key:)`). On a CHECK, it names the reservation an ALLOW takes.
+    public var key: String?
     public var command: Command
 
-    public init(id: String? = nil, command: Command) {
+    public init(id: String? = nil, key: String? = nil, command: Command) {
         self.id = id
+        self.key = key
         self.command = command
     }
+
+    /// The longest `id=` and `key=`.
+    public static let maxTokenLength = 64
 }
 
 /// What a client can ask. One case per verb of Protocol.md.
@@ -32,6 +39,8 @@ public enum Command: Sendable, Equatable {
     case consent(number: PhoneNumber, kind: ConsentRecord.Kind, scope: String, proof: String, givenAt: Date?)
     /// A consent was withdrawn.
     case revoke(number: PhoneNumber, kind: ConsentRecord.Kind, scope: String, at: Date?)
+    /// The call a CHECK reserved a place for was not placed: free the place.
+    case release(number: PhoneNumber, reservation: String)
     case ping
     case version
     case stats
@@ -49,12 +58,29 @@ public enum Command: Sendable, Equatable {
         /// For a PLAN, the instant decided for (`nil`: now). For a CHECK, the client's own
         /// clock, which must agree with the gate's within the tolerance; the decision is for now.
         public var at: Date?
+        /// How long the client waits for the answer, from when the gate reads the request
+        /// (`deadline-ms=`): a decision ready later is no permission to call.
+        public var deadlineMilliseconds: Int?
     }
 
     public struct CallOutcome: Sendable, Equatable {
         public var number: PhoneNumber
         public var campaign: String
         public var at: Date?
+        /// How the call ended (ATTEMPT only).
+        public var result: CallResult?
+        /// The reservation the attempt settles (ATTEMPT only).
+        public var reservation: String?
+
+        public init(
+            number: PhoneNumber, campaign: String, at: Date? = nil, result: CallResult? = nil, reservation: String? = nil
+        ) {
+            self.number = number
+            self.campaign = campaign
+            self.at = at
+            self.result = result
+            self.reservation = reservation
+        }
     }
 }
 
@@ -80,6 +106,13 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         case clockSkew = "clock-skew"
         /// The ledger could not record the event: nothing was acknowledged.
         case ledgerUnavailable = "ledger-unavailable"
+        /// A write's `key=` already names a write of that command about another number.
+        case keyConflict = "key-conflict"
+        /// A RELEASE or ATTEMPT names a reservation the ledger does not hold for the number.
+        case unknownReservation = "unknown-reservation"
+        /// A RELEASE names a reservation already settled: reported, freed, or held past the
+        /// time after which it counts as an attempt for good.
+        case reservationSettled = "reservation-settled"
         case reloadFailed = "reload-failed"
         case overload
         /// The daemon could not produce an answer (a fault of its own): neither a decision nor
@@ -126,23 +159,36 @@ extension Request {
         var words = tokens.filter { $0.key == nil }.map(\.value)
         var arguments: [String: String] = [:]
         var id: String?
+        var clientKey: String?
         for token in tokens {
             guard let key = token.key else { continue }
             if key == "id" {
                 id = token.value
                 continue
             }
+            if key == "key" {
+                guard clientKey == nil else { throw ProtocolError(.badArgument, "key given twice", id: id) }
+                clientKey = token.value
+                continue
+            }
             guard arguments[key] == nil else { throw ProtocolError(.badArgument, "\(key) given twice", id: id) }
             arguments[key] = token.value
         }
-        if let id, id.isEmpty || id.utf8.count > 64 {
-            throw ProtocolError(.badArgument, "id must be 1 to 64 characters")
+        if let id, id.isEmpty || id.utf8.count > Self.maxTokenLength {
+            throw ProtocolError(.badArgument, "id must be 1 to \(Self.maxTokenLength) characters")
+        }
+        if let clientKey, clientKey.isEmpty || clientKey.utf8.count > Self.maxTokenLength {
+            throw ProtocolError(.badArgument, "key must be 1 to \(Self.maxTokenLength) characters", id: id)
         }
         guard first.key == nil else { throw ProtocolError(.badSyntax, "a request starts with a command", id: id) }
         let verb = words.removeFirst().uppercased()
         var parser = ArgumentReader(verb: verb, words: words, arguments: arguments, id: id)
         self.id = id
         self.command = try parser.command()
+        if clientKey != nil, !command.verb.takesKey {
+            throw ProtocolError(.unknownArgument, "\(verb) takes no argument 'key'", id: id)
+        }
+        self.key = clientKey
     }
 }
 
@@ -165,11 +211,22 @@ private struct ArgumentReader {
             do { number = .success(try PhoneNumber(parsing: text)) } catch { number = .failure(error) }
             let check = Command.Check(
                 number: number, numberText: text, campaign: try required("campaign"), channel: try channel(),
-                at: try instant("at"))
+                at: try instant("at"), deadlineMilliseconds: known == .check ? try deadline() : nil)
             command = known == .check ? .check(check) : .plan(check)
-        case .attempt, .refusal:
-            let outcome = Command.CallOutcome(number: try number(), campaign: try required("campaign"), at: try instant("at"))
-            command = known == .attempt ? .attempt(outcome) : .refusal(outcome)
+        case .attempt:
+            command = .attempt(
+                Command.CallOutcome(
+                    number: try number(), campaign: try required("campaign"), at: try instant("at"), result: try result(),
+                    reservation: try token("reservation")))
+        case .refusal:
+            command = .refusal(
+                Command.CallOutcome(number: try number(), campaign: try required("campaign"), at: try instant("at")))
+        case .release:
+            let number = try number()
+            guard let reservation = try token("reservation") else {
+                throw ProtocolError(.missingArgument, "RELEASE needs reservation=", id: id)
+            }
+            command = .release(number: number, reservation: reservation)
         case .optOut:
             command = .optOut(number: try number(), source: optional("source") ?? "dialer", at: try instant("at"))
         case .consent:
@@ -238,6 +295,33 @@ private struct ArgumentReader {
             throw ProtocolError(.badArgument, "channel='\(text)' is not voice, sms or email", id: id)
         }
         return channel
+    }
+
+    /// `deadline-ms=`: 1 to 60000 milliseconds.
+    mutating func deadline() throws(ProtocolError) -> Int? {
+        guard let text = arguments.removeValue(forKey: "deadline-ms") else { return nil }
+        guard let value = Int(text), (1...60_000).contains(value), text.allSatisfy(\.isASCII) else {
+            throw ProtocolError(.badArgument, "deadline-ms='\(text)' is not a number of milliseconds from 1 to 60000", id: id)
+        }
+        return value
+    }
+
+    mutating func result() throws(ProtocolError) -> CallResult? {
+        guard let text = arguments.removeValue(forKey: "outcome") else { return nil }
+        guard let result = CallResult(rawValue: text) else {
+            let known = CallResult.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ProtocolError(.badArgument, "outcome='\(text)' is not one of \(known)", id: id)
+        }
+        return result
+    }
+
+    /// A token argument (`reservation=`): 1 to 64 characters, like `id=` and `key=`.
+    mutating func token(_ key: String) throws(ProtocolError) -> String? {
+        guard let text = arguments.removeValue(forKey: key) else { return nil }
+        guard !text.isEmpty, text.utf8.count <= Request.maxTokenLength else {
+            throw ProtocolError(.badArgument, "\(key) must be 1 to \(Request.maxTokenLength) characters", id: id)
+        }
+        return text
     }
 
     mutating func kind() throws(ProtocolError) -> ConsentRecord.Kind {

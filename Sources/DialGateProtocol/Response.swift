@@ -1,7 +1,53 @@
 import DialGateCore
 
-/// One answer line: leading words (`ALLOW consent`, `OK`, `ERR bad-argument`) then
-/// `key=value` fields, values quoted when they need it. Always exactly one line.
+/// What a client should do with an answer, the same for every command: the `class=` field,
+/// so that a hook maps an answer to an action without a table of reasons or codes.
+public enum AnswerClass: String, Sendable, Equatable {
+    /// CHECK: the call may be placed now.
+    case allowed
+    /// CHECK: not for this campaign; retrying will not help until the facts change.
+    case denied
+    /// CHECK: not now (hours, days, the cap, a refusal's quiet, a campaign not started).
+    case later
+    /// The gate cannot decide or record soundly: fail closed, try again or elsewhere.
+    case unavailable
+    /// PLAN: what a CHECK at that instant would be; never a permission to call.
+    case plannedAllowed = "planned-allowed"
+    case plannedDenied = "planned-denied"
+    case plannedLater = "planned-later"
+    /// A write recorded, a command done.
+    case done
+    /// The request was wrong (syntax, argument, role, clock): fix it; the same request will
+    /// get the same answer.
+    case rejected
+
+    /// The class of a decision's answer, for a CHECK or a PLAN.
+    public init(_ kind: Decision.Kind, planned: Bool) {
+        switch (kind, planned) {
+        case (.allowed, false): self = .allowed
+        case (.denied, false): self = .denied
+        case (.later, false): self = .later
+        case (.allowed, true): self = .plannedAllowed
+        case (.denied, true): self = .plannedDenied
+        case (.later, true): self = .plannedLater
+        case (.unavailable, _): self = .unavailable
+        }
+    }
+}
+
+extension ProtocolError.Code {
+    /// What a client should do with an `ERR` of this code.
+    public var answerClass: AnswerClass {
+        switch self {
+        case .ledgerUnavailable, .overload, .internalError: .unavailable
+        default: .rejected
+        }
+    }
+}
+
+/// One answer line: its head word, at most one more word (`ALLOW consent`, `OK attempt`,
+/// `ERR bad-argument`), then `key=value` fields, values quoted when they need it: the request
+/// id first when the request had one, then the class. Always exactly one line.
 public struct Response: Sendable, Equatable {
     public var words: [String]
     public var fields: [Fact]
@@ -14,9 +60,16 @@ public struct Response: Sendable, Equatable {
         self.closesConnection = closesConnection
     }
 
-    /// An answer to a request that may carry an `id`: the id is echoed as the first field.
-    public init(_ words: [String], id: String?, fields: [Fact] = [], closesConnection: Bool = false) {
-        self.init(words, fields: (id.map { [Fact("id", $0)] } ?? []) + fields, closesConnection: closesConnection)
+    /// An answer to a request that may carry an `id`: the id is echoed as the first field, the
+    /// class comes next.
+    public init(
+        _ words: [String], id: String?, class answerClass: AnswerClass = .done, fields: [Fact] = [], closesConnection: Bool = false
+    ) {
+        var all = id.map { [Fact("id", $0)] } ?? []
+        all.reserveCapacity(fields.count + 2)
+        all.append(Fact("class", answerClass.rawValue))
+        all += fields
+        self.init(words, fields: all, closesConnection: closesConnection)
     }
 
     /// The line, with its LF terminator.
@@ -40,7 +93,7 @@ public struct Response: Sendable, Equatable {
         LineTokenizer.escapingHazards(text)
     }
 
-    /// `ALLOW|DENY <reason> [id=] rule= regime= ...facts`, or for a plan (a decision about
+    /// `ALLOW|DENY <reason> [id=] class= rule= regime= ...facts`, or for a plan (a decision about
     /// another instant than now) `WOULD-ALLOW|WOULD-DENY`, so that a client reading the first
     /// word can never take a plan for a permission to call.
     public static func decision(_ decision: Decision, id: String?, planned: Bool = false, extra: [Fact] = []) -> Response {
@@ -49,19 +102,21 @@ public struct Response: Sendable, Equatable {
         fields += extra
         fields += decision.facts.filter { $0.key != "regime" }
         let head = planned ? "WOULD-" + decision.verdict.rawValue : decision.verdict.rawValue
-        return Response([head, decision.reason.rawValue], id: id, fields: fields)
+        return Response(
+            [head, decision.reason.rawValue], id: id, class: AnswerClass(decision.kind, planned: planned), fields: fields)
     }
 
-    /// `ERR <code> [id=] message="..."`.
+    /// `ERR <code> [id=] class= message="..."`.
     public static func error(_ error: ProtocolError, closesConnection: Bool = false) -> Response {
         Response(
-            ["ERR", error.code.rawValue], id: error.id, fields: [Fact("message", error.message)],
-            closesConnection: closesConnection)
+            ["ERR", error.code.rawValue], id: error.id, class: error.code.answerClass,
+            fields: [Fact("message", error.message)], closesConnection: closesConnection)
     }
 
-    /// `OK [id=] ...fields`.
-    public static func ok(id: String?, _ fields: [Fact] = []) -> Response {
-        Response(["OK"], id: id, fields: fields)
+    /// `OK <what> [id=] class=done ...fields`: `what` is the event recorded (`attempt`,
+    /// `optout`, ...) or the command done (`reload`).
+    public static func ok(_ what: String, id: String?, _ fields: [Fact] = []) -> Response {
+        Response(["OK", what], id: id, class: .done, fields: fields)
     }
 }
 

@@ -111,7 +111,7 @@ final class BenchDaemon {
         process.standardError = FileHandle.nullDevice
         try process.run()
         for _ in 0..<600 {
-            if let client = try? LineClient(path: socket), (try? client.ask("PING")) == "PONG" { return }
+            if let client = try? LineClient(path: socket), (try? client.ask("PING"))?.hasPrefix("PONG") == true { return }
             usleep(50_000)
         }
         throw ValidationError("dialgated did not start")

@@ -67,6 +67,11 @@ final class GateFixture: Sendable {
     let audit: AuditTrail
     let gate: Gate
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// The gate's clock: Monday 10:15 in Paris until a test moves it.
+    private final class Instant: Sendable {
+        let value = Mutex(GateFixture.monday)
+    }
+    private let instant = Instant()
 
     init(access: AccessSettings = AccessSettings(), auditDeadline: Duration = .milliseconds(500)) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -85,8 +90,15 @@ final class GateFixture: Sendable {
             directory: scratch.path, options: LedgerOptions(faults: faults, retryInterval: .milliseconds(20)))
         audit = AuditTrail(
             pseudonymizer: Pseudonymizer(key: .init(size: .bits256)), mode: .clear, sink: sink, deadline: auditDeadline)
+        let instant = self.instant
         gate = Gate(
-            store: store, ledger: ledger, audit: audit, statistics: Statistics(), reloader: nil, clock: { Self.monday })
+            store: store, ledger: ledger, audit: audit, statistics: Statistics(), reloader: nil,
+            clock: { instant.value.withLock { $0 } })
+    }
+
+    /// Moves the gate's clock on.
+    func advance(by seconds: TimeInterval) {
+        instant.value.withLock { $0 = $0.addingTimeInterval(seconds) }
     }
 
     deinit {
@@ -106,7 +118,7 @@ final class GateFixture: Sendable {
         }
         switch gate.respond(to: request, from: peer, on: group.next()) {
         case .now(let response): return response.line
-        case .later(let future), .inTurn(let future): return try await future.get().line
+        case .later(let future), .inTurn(let future), .write(let future): return try await future.get().line
         }
     }
 }
@@ -150,12 +162,12 @@ struct GateAccessTests {
     func defaultRoles() async throws {
         let fixture = try GateFixture()
         let dialer = GateFixture.dialer
-        #expect(try await fixture.ask("ATTEMPT 0199000030 campaign=fibre-promo", as: dialer).hasPrefix("OK recorded=attempt "))
-        #expect(try await fixture.ask("OPTOUT 0199000031", as: dialer).hasPrefix("OK recorded=optout "))
+        #expect(try await fixture.ask("ATTEMPT 0199000030 campaign=fibre-promo", as: dialer).hasPrefix("OK attempt "))
+        #expect(try await fixture.ask("OPTOUT 0199000031", as: dialer).hasPrefix("OK optout "))
         #expect(try await fixture.ask("REVOKE 0199000040", as: dialer).hasPrefix("ERR forbidden "))
         #expect(try await fixture.ask("STATS", as: dialer).hasPrefix("ERR forbidden "))
         #expect(try await fixture.ask("RELOAD", as: dialer).hasPrefix("ERR forbidden "))
-        #expect(try await fixture.ask("PING", as: dialer) == "PONG\n")
+        #expect(try await fixture.ask("PING", as: dialer) == "PONG class=done\n")
         #expect(try await fixture.ask("STATS", as: GateFixture.root).hasPrefix("STATS "))
         #expect(try await fixture.ask("CHECK 0199000040 campaign=fibre-promo", as: nil).hasPrefix("ERR forbidden "))
     }
@@ -165,7 +177,7 @@ struct GateAccessTests {
         let fixture = try GateFixture(
             access: AccessSettings(grants: [.query: [.anyone], .report: [.anyone], .consent: [.uid(1000)], .admin: [.gid(50)]]))
         #expect(
-            try await fixture.ask("CONSENT 0199000030 proof=\"web form\"", as: GateFixture.dialer).hasPrefix("OK recorded=consent "))
+            try await fixture.ask("CONSENT 0199000030 proof=\"web form\"", as: GateFixture.dialer).hasPrefix("OK consent "))
         #expect(
             try await fixture.ask("CONSENT 0199000030 proof=x", as: PeerCredentials(pid: 1, uid: 1001, gid: 1001))
                 .hasPrefix("ERR forbidden "))
@@ -190,7 +202,9 @@ struct GateLedgerFaultTests {
     func aFullDiskDeniesUntilItRecordsAgain() async throws {
         let fixture = try GateFixture()
         let check = "CHECK \(GateFixture.consenting) campaign=fibre-promo"
-        #expect(try await fixture.ask(check).hasPrefix("ALLOW consent "))
+        // A PLAN counts the attempts without taking a place under the cap, as a CHECK does.
+        let plan = "PLAN \(GateFixture.consenting) campaign=fibre-promo"
+        #expect(try await fixture.ask(plan).hasPrefix("WOULD-ALLOW consent "))
         fixture.faults.fail(.write, errno: ENOSPC)
         #expect(try await fixture.ask("ATTEMPT \(GateFixture.consenting) campaign=fibre-promo").hasPrefix("ERR ledger-unavailable "))
         let denied = try await fixture.ask(check)
@@ -200,23 +214,24 @@ struct GateLedgerFaultTests {
         try await Task.sleep(for: .milliseconds(100))
         #expect(try await fixture.ask(check).hasPrefix("DENY ledger-unavailable "))
         fixture.faults.heal()
-        let recovered = try await eventually { try await fixture.ask(check).hasPrefix("ALLOW consent ") ? true : nil }
+        let recovered = try await eventually { try await fixture.ask(plan).hasPrefix("WOULD-ALLOW consent ") ? true : nil }
         #expect(recovered == true)
-        #expect(try await fixture.ask(check).contains(" attempts_30d=0"))
+        #expect(try await fixture.ask(plan).contains(" attempts_30d=0"))
         #expect(try await fixture.ask("ATTEMPT \(GateFixture.consenting) campaign=fibre-promo").hasPrefix("OK "))
-        #expect(try await fixture.ask(check).contains(" attempts_30d=1"))
+        #expect(try await fixture.ask(plan).contains(" attempts_30d=1"))
+        #expect(try await fixture.ask(check).hasPrefix("ALLOW consent "))
     }
 
     @Test("after one failed fdatasync the ledger denies, then recovers by itself without a restart")
     func aFailedSyncDeniesThenRecovers() async throws {
         let fixture = try GateFixture()
-        let check = "CHECK \(GateFixture.consenting) campaign=fibre-promo"
+        let plan = "PLAN \(GateFixture.consenting) campaign=fibre-promo"
         fixture.faults.fail(.sync, errno: EIO, times: 1)
         #expect(try await fixture.ask("ATTEMPT \(GateFixture.consenting) campaign=fibre-promo").hasPrefix("ERR ledger-unavailable "))
-        let recovered = try await eventually { try await fixture.ask(check).hasPrefix("ALLOW consent ") ? true : nil }
+        let recovered = try await eventually { try await fixture.ask(plan).hasPrefix("WOULD-ALLOW consent ") ? true : nil }
         #expect(recovered == true)
         // The attempt answered "not recorded" was cut away, not counted later.
-        #expect(try await fixture.ask(check).contains(" attempts_30d=0"))
+        #expect(try await fixture.ask(plan).contains(" attempts_30d=0"))
         #expect(fixture.ledger.failure == nil)
     }
 
@@ -253,7 +268,7 @@ struct GateAuditFaultTests {
         // Answered while the sink is still stuck: the gate did not wait for the journal.
         let answer = try await fixture.ask("CHECK \(GateFixture.consenting) campaign=fibre-promo")
         #expect(answer.hasPrefix("DENY audit-unavailable "))
-        #expect(try await fixture.ask("PING") == "PONG\n")
+        #expect(try await fixture.ask("PING") == "PONG class=done\n")
         #expect(try await fixture.ask("STATS").hasPrefix("STATS "))
         // While the journal is stuck, later decisions are refused at once.
         #expect(try await fixture.ask("CHECK \(GateFixture.consenting) campaign=fibre-promo").hasPrefix("DENY audit-unavailable "))

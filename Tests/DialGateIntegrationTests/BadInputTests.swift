@@ -32,7 +32,7 @@ struct BadInputTests {
             let daemon = try RunningDaemon(lists: TestLists.standard)
             let connection = try daemon.client()
             #expect(try connection.ask("DIAL +33611111111").hasPrefix("ERR unknown-command "))
-            #expect(try connection.ask("PING") == "PONG")
+            #expect(try connection.ask("PING") == "PONG class=done")
         }
     }
 
@@ -44,7 +44,7 @@ struct BadInputTests {
             try connection.send("CHECK " + String(repeating: "6", count: 5000) + " campaign=fibre-promo\n")
             #expect(try connection.readLine()?.hasPrefix("ERR line-too-long ") == true)
             #expect(try connection.readLine() == nil)
-            #expect(try daemon.ask("PING") == "PONG")
+            #expect(try daemon.ask("PING") == "PONG class=done")
         }
     }
 
@@ -57,7 +57,7 @@ struct BadInputTests {
             #expect(try connection.readLine()?.hasPrefix("ERR bad-encoding ") == true)
             try connection.sendBytes([0x43, 0x48, 0x45, 0x43, 0x4B, 0x01, 0x02, 0x0A])  // "CHECK\x01\x02"
             #expect(try connection.readLine()?.hasPrefix("ERR bad-syntax ") == true)
-            #expect(try connection.ask("PING") == "PONG")
+            #expect(try connection.ask("PING") == "PONG class=done")
         }
     }
 
@@ -67,7 +67,7 @@ struct BadInputTests {
             let daemon = try RunningDaemon(lists: TestLists.standard)
             let connection = try daemon.client()
             try connection.send("PING\r\nCHECK \(TestLists.consenting) campaign=fibre-promo at=\(TestLists.monday)\r\n")
-            #expect(try connection.readLine() == "PONG")
+            #expect(try connection.readLine() == "PONG class=done")
             #expect(try connection.readLine()?.hasPrefix("ALLOW consent ") == true)
         }
     }
@@ -107,8 +107,8 @@ struct BadInputTests {
             // Wait until the start-up probe's connection is gone, so exactly one is open.
             while RunningDaemon.field("connections", in: try first.ask("STATS")) != "1" { usleep(10_000) }
             let second = try daemon.client()
-            #expect(try first.ask("PING") == "PONG")
-            #expect(try second.ask("PING") == "PONG")
+            #expect(try first.ask("PING") == "PONG class=done")
+            #expect(try second.ask("PING") == "PONG class=done")
             let third = try daemon.client()
             #expect(try third.readLine()?.hasPrefix("ERR overload ") == true)
         }
@@ -120,7 +120,7 @@ struct BadInputTests {
             let daemon = try RunningDaemon(
                 configure: { RunningDaemon.setting($0, key: "idle-timeout-seconds", raw: "1") }, lists: TestLists.standard)
             let connection = try daemon.client()
-            #expect(try connection.ask("PING") == "PONG")
+            #expect(try connection.ask("PING") == "PONG class=done")
             #expect(try connection.readLine() == nil)
         }
     }

@@ -25,7 +25,7 @@ struct CommandLineTests {
             #expect(planned.status == 1)
             #expect(planned.output.hasPrefix("WOULD-DENY non-calling-day "))
             let ping = try Self.dialgate(["ping", "--socket", daemon.socketPath])
-            #expect(ping.status == 0 && ping.output == "PONG\n")
+            #expect(ping.status == 0 && ping.output == "PONG class=done\n")
             let reload = try Self.dialgate(["reload", "--socket", daemon.socketPath])
             #expect(reload.status == 0)
         }

@@ -53,7 +53,7 @@ struct ConnectionLimitsTests {
                 return count == "1" ? count : nil
             }
             #expect(open == "1")
-            #expect(try daemon.ask("PING") == "PONG")
+            #expect(try daemon.ask("PING") == "PONG class=done")
         }
     }
 
@@ -75,7 +75,7 @@ struct ConnectionLimitsTests {
             print("trickling client: hung up after \(sent) bytes at one a second (idle timeout 2 s)")
             #expect(hangUp == [])
             #expect(sent < 20)
-            #expect(try daemon.ask("PING") == "PONG")
+            #expect(try daemon.ask("PING") == "PONG class=done")
         }
     }
 
@@ -95,7 +95,7 @@ struct ConnectionLimitsTests {
             // Wait until the start-up probe's connection is gone, so exactly one is open.
             while RunningDaemon.field("connections", in: try first.ask("STATS")) != "1" { usleep(10_000) }
             let others = try (1..<limit).map { _ in try daemon.client() }
-            for connection in [first] + others { #expect(try connection.ask("PING") == "PONG") }
+            for connection in [first] + others { #expect(try connection.ask("PING") == "PONG class=done") }
 
             let refused = try daemon.client()
             let answer = try refused.readLine()
@@ -108,9 +108,9 @@ struct ConnectionLimitsTests {
                 "/bin/sh", "-c", "printf 'PING\\n' | /usr/bin/socat - UNIX-CONNECT:\(daemon.socketPath)",
             ])
             #expect(status == 0)
-            #expect(output == "PONG\n")
+            #expect(output == "PONG class=done\n")
             // Root's own connections are still served.
-            #expect(try first.ask("PING") == "PONG")
+            #expect(try first.ask("PING") == "PONG class=done")
         }
     }
 }

@@ -13,11 +13,11 @@ struct ConsentWithdrawalTests {
             let at = "at=2026-11-30T10:15:00+01:00"
             #expect(
                 try connection.ask(#"CONSENT 0199000065 proof="web form v3, ref WF-91002" given-at=2026-11-02T09:00:00Z"#)
-                    .hasPrefix("OK recorded=consent number=+33199000065 seq="))
+                    .hasPrefix("OK consent class=done number=+33199000065 ledger_seq="))
             #expect(try connection.ask("CHECK 0199000065 campaign=fibre-promo \(at)").hasPrefix("ALLOW consent "))
             #expect(
                 try connection.ask("REVOKE 0199000065 scope=fibre-promo at=2026-11-20T09:00:00Z")
-                    .hasPrefix("OK recorded=revoke number=+33199000065 seq="))
+                    .hasPrefix("OK revoke class=done number=+33199000065 ledger_seq="))
             let withdrawn = try connection.ask("CHECK 0199000065 campaign=fibre-promo \(at)")
             #expect(withdrawn.hasPrefix("DENY no-consent "))
             #expect(ResponseLine(parsing: Substring(withdrawn))?.fields["consent"] == "revoked")
@@ -34,7 +34,7 @@ struct ConsentWithdrawalTests {
             let at = "at=2026-11-30T10:15:00+01:00"
             // 0199000040 has a scope=* consent in examples/lists.
             #expect(try daemon.ask("CHECK 0199000040 campaign=abo-presse \(at)").hasPrefix("ALLOW consent "))
-            #expect(try daemon.ask("REVOKE 0199000040 scope=press at=2026-11-20T09:00:00Z").hasPrefix("OK recorded=revoke number=+33199000040 seq="))
+            #expect(try daemon.ask("REVOKE 0199000040 scope=press at=2026-11-20T09:00:00Z").hasPrefix("OK revoke class=done number=+33199000040 ledger_seq="))
             #expect(try daemon.ask("CHECK 0199000040 campaign=abo-presse \(at)").hasPrefix("DENY no-consent "))
             #expect(try daemon.ask("CHECK 0199000040 campaign=fibre-promo \(at)").hasPrefix("ALLOW consent "))
             daemon.stop()

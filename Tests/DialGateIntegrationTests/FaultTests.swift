@@ -49,7 +49,7 @@ struct FaultTests {
             let denied = try daemon.ask(Self.check)
             #expect(denied.hasPrefix("DENY ledger-unavailable "), "\(denied)")
             #expect(denied.contains("No space left on device"))
-            #expect(try daemon.ask("PING") == "PONG")
+            #expect(try daemon.ask("PING") == "PONG class=done")
 
             _ = try ChildProcess.run(inside + ["/bin/rm", "-f", "\(state)/filler"])
             let recovered = try eventually(within: 10) {
@@ -72,7 +72,8 @@ struct FaultTests {
             defer { journal.close() }
             try journal.startJournald()
             let daemon = try RunningDaemon(
-                configure: { RunningDaemon.setting($0, key: "deadline-milliseconds", raw: "300") }, lists: TestLists.standard,
+                configure: { RunningDaemon.setting(RunningDaemon.uncapped($0), key: "deadline-milliseconds", raw: "300") },
+                lists: TestLists.standard,
                 launcher: journal.enter)
             #expect(try daemon.ask(Self.check).hasPrefix("ALLOW consent "))
             journal.pauseJournald()
@@ -89,7 +90,7 @@ struct FaultTests {
             // Still stopped, and still answered: no decision waits on journald.
             let stalled = try client.ask(Self.check)
             #expect(stalled.hasPrefix("DENY audit-unavailable "))
-            #expect(try daemon.ask("PING") == "PONG")
+            #expect(try daemon.ask("PING") == "PONG class=done")
 
             journal.resumeJournald()
             let recovered = try eventually(within: 20) {

@@ -65,7 +65,7 @@ struct LifecycleTests {
                 lists: TestLists.standard, launcher: ["/usr/bin/systemd-socket-activate", "-l", activated],
                 waitForSocket: false)
             let answer = eventually(within: 30, every: 0.05) { try? LineClient(path: activated).ask("PING") }
-            #expect(answer == "PONG")
+            #expect(answer == "PONG class=done")
             // It did not bind its configured path: the socket came from systemd.
             #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
             daemon.stop()
@@ -83,7 +83,7 @@ struct LifecycleTests {
 
             let second = try ChildProcess.run([RunningDaemon.binary("dialgated"), "--config", daemon.configPath])
             #expect(second.status != 0)
-            #expect(try daemon.ask("PING") == "PONG")
+            #expect(try daemon.ask("PING") == "PONG class=done")
             #expect(daemon.stop() == 0)
         }
     }

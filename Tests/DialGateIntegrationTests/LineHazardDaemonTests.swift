@@ -24,8 +24,8 @@ struct LineHazardDaemonTests {
             // Raw in a request: refused, with what and where.
             let prefix = "CHECK 0199000040 campaign=fibre"
             let refused = try connection.ask(prefix + "\u{2028}promo id=raw")
-            #expect(refused == "ERR bad-syntax message=\"line break U+2028 at character \(prefix.count + 1)\"")
-            #expect(try connection.ask("PING id=\u{202E}kcab").hasPrefix("ERR bad-syntax message=\"bidi control U+202E at character 9\""))
+            #expect(refused == "ERR bad-syntax class=rejected message=\"line break U+2028 at character \(prefix.count + 1)\"")
+            #expect(try connection.ask("PING id=\u{202E}kcab").hasPrefix("ERR bad-syntax class=rejected message=\"bidi control U+202E at character 9\""))
 
             // Escaped in a request: read, and every answer writes them escaped.
             let unknown = try connection.ask(
@@ -35,7 +35,7 @@ struct LineHazardDaemonTests {
             #expect(ResponseLine(parsing: Substring(unknown))?.fields["campaign"] == "fibre\u{2028}promo")
             #expect(
                 try connection.ask(#"CONSENT 0199000064 proof="form\u2029ref \u202Eabc" given-at=2026-11-02T09:00:00Z"#)
-                    .hasPrefix("OK recorded=consent number=+33199000064 seq="))
+                    .hasPrefix("OK consent class=done number=+33199000064 ledger_seq="))
             let allowed = try connection.ask("CHECK 0199000064 campaign=fibre-promo at=2026-11-30T10:15:00+01:00 id=hz2")
             #expect(allowed.hasPrefix("ALLOW consent id=hz2 "))
             #expect(allowed.contains(#" consent_proof="form\u2029ref \u202Eabc" "#))

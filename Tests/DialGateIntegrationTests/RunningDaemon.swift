@@ -95,6 +95,13 @@ final class RunningDaemon: @unchecked Sendable {
         if waitForSocket { try self.waitForSocket() }
     }
 
+    /// For tests about load, not the cap: allows 1000 calls per number and window, so that a
+    /// number can be allowed again and again. Every ALLOW still takes its place under the cap
+    /// (a ledger write and its sync), as in production.
+    static func uncapped(_ config: String) -> String {
+        config.replacingOccurrences(of: "max-attempts = 4", with: "max-attempts = 1000")
+    }
+
     /// Starts (or restarts) the process on the same directory.
     func start(environment: [String: String] = [:], launcher: [String]? = nil) throws {
         let command = [Self.binary("dialgated"), "--config", configPath]
@@ -116,7 +123,7 @@ final class RunningDaemon: @unchecked Sendable {
     /// Waits until the socket accepts a connection and answers PING.
     func waitForSocket(timeout: Double = 30) throws {
         let answered = try eventually(within: timeout, every: 0.02) { () throws -> Bool? in
-            if let client = try? LineClient(path: socketPath), (try? client.ask("PING")) == "PONG" { return true }
+            if let client = try? LineClient(path: socketPath), (try? client.ask("PING")) == "PONG class=done" { return true }
             if !process.isRunning {
                 throw Failure("dialgated exited with \(process.wait()): \(stderr)")
             }
