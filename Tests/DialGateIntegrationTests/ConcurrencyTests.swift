@@ -12,7 +12,7 @@ struct ConcurrencyTests {
     @Test("200 clients pipelining 100 CHECKs each get 20,000 correct answers, and the journal holds exactly 20,000 decisions with consecutive sequence numbers")
     func pipelinedClientsAreAllAnsweredAndAudited() async throws {
         try await onOwnThread {
-            let daemon = try RunningDaemon(configure: RunningDaemon.uncapped, lists: TestLists.standard)
+            let daemon = try RunningDaemon(configure: RunningDaemon.consentLiftsTheCap, lists: TestLists.standard)
             let run = try daemon.auditRun()
             let clients = 200
             let perClient = 100
@@ -54,7 +54,7 @@ struct ConcurrencyTests {
     @Test("a reload under load loses no query: every pipelined CHECK is answered correctly while the lists are reloaded")
     func reloadUnderLoadLosesNoQuery() async throws {
         try await onOwnThread {
-            let daemon = try RunningDaemon(configure: RunningDaemon.uncapped, lists: TestLists.standard)
+            let daemon = try RunningDaemon(configure: RunningDaemon.consentLiftsTheCap, lists: TestLists.standard)
             let clients = 32
             let perClient = 200
             let wrong = ManagedCounter()
@@ -107,7 +107,7 @@ struct ManyConnectionsTests {
         try await onOwnThread {
             // All of them are root's: raise the per-user limit (1024 by default) above them.
             let daemon = try RunningDaemon(
-                configure: { RunningDaemon.setting(RunningDaemon.uncapped($0), key: "max-connections-per-uid", raw: "4096") },
+                configure: { RunningDaemon.setting(RunningDaemon.consentLiftsTheCap($0), key: "max-connections-per-uid", raw: "4096") },
                 lists: TestLists.standard)
             let connections = try (0..<2000).map { _ in try daemon.client() }
             for (i, connection) in connections.enumerated() {

@@ -72,7 +72,7 @@ struct FaultTests {
             defer { journal.close() }
             try journal.startJournald()
             let daemon = try RunningDaemon(
-                configure: { RunningDaemon.setting(RunningDaemon.uncapped($0), key: "deadline-milliseconds", raw: "300") },
+                configure: { RunningDaemon.setting(RunningDaemon.consentLiftsTheCap($0), key: "deadline-milliseconds", raw: "300") },
                 lists: TestLists.standard,
                 launcher: journal.enter)
             #expect(try daemon.ask(Self.check).hasPrefix("ALLOW consent "))

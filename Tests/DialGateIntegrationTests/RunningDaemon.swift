@@ -95,11 +95,12 @@ final class RunningDaemon: @unchecked Sendable {
         if waitForSocket { try self.waitForSocket() }
     }
 
-    /// For tests about load, not the cap: allows 1000 calls per number and window, so that a
-    /// number can be allowed again and again. Every ALLOW still takes its place under the cap
-    /// (a ledger write and its sync), as in production.
-    static func uncapped(_ config: String) -> String {
-        config.replacingOccurrences(of: "max-attempts = 4", with: "max-attempts = 1000")
+    /// For tests about load, not the cap: a consent lifts the frequency cap (the unconfirmed
+    /// reading `consent-lifts-frequency-and-refusal`), so a consenting number can be allowed
+    /// again and again, and its ALLOWs take no place under the cap.
+    static func consentLiftsTheCap(_ config: String) -> String {
+        config.replacingOccurrences(
+            of: "consent-lifts-frequency-and-refusal = false", with: "consent-lifts-frequency-and-refusal = true")
     }
 
     /// Starts (or restarts) the process on the same directory.
