@@ -26,6 +26,15 @@ enum FactText {
         }
     }
 
+    /// `YYYY-MM-DDTHH:MM:00+HH:MM`: a local wall time with its offset, an ISO-8601 instant.
+    static func instant(_ time: LocalTime) -> String {
+        let offset = abs(time.utcOffsetSeconds) / 60
+        let sign = time.utcOffsetSeconds < 0 ? "-" : "+"
+        let hours = offset / 60 < 10 ? "0\(offset / 60)" : "\(offset / 60)"
+        let minutes = offset % 60 < 10 ? "0\(offset % 60)" : "\(offset % 60)"
+        return local(time) + ":00" + sign + hours + ":" + minutes
+    }
+
     private static func write(_ day: CalendarDay, into buffer: UnsafeMutableBufferPointer<UInt8>) {
         digits(day.year, width: 4, into: buffer, at: 0)
         buffer[4] = UInt8(ascii: "-")

@@ -25,12 +25,12 @@ import Foundation
 public struct Policy: Sendable {
     /// The configurable readings of the law the policy applies.
     public let settings: PolicySettings
-    private let campaigns: [String: Entry]
+    let campaigns: [String: Entry]
     /// `10:00-13:00,14:00-20:00`, shown when a call is outside the hours.
     private let slotsText: String
 
     /// A campaign with what every decision needs of it worked out once.
-    private struct Entry: Sendable {
+    struct Entry: Sendable {
         let campaign: Campaign
         /// Offers in a fixed order, so that facts do not depend on set order.
         let sortedOffers: [String]
@@ -94,6 +94,15 @@ public struct Policy: Sendable {
     public func decide(
         number: PhoneNumber, campaignID: String, channel: Campaign.Channel? = nil, facts known: CallFacts,
         at instant: Date
+    ) -> Decision {
+        let decision = decideAt(number: number, campaignID: campaignID, channel: channel, facts: known, at: instant)
+        guard decision.kind == .later else { return decision }
+        return withNextAllowed(decision, number: number, campaignID: campaignID, channel: channel, facts: known, after: instant)
+    }
+
+    /// The decision at `instant` alone, without looking for when a "later" one would allow.
+    func decideAt(
+        number: PhoneNumber, campaignID: String, channel: Campaign.Channel?, facts known: CallFacts, at instant: Date
     ) -> Decision {
         guard let entry = campaigns[campaignID] else {
             let facts = [Fact("campaign", campaignID)]
