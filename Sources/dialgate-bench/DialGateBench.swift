@@ -9,6 +9,6 @@ struct DialGateBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dialgate-bench",
         abstract: "Benchmarks of dialgate's per-query path.",
-        subcommands: [IndexBenchmark.self, ParseBenchmark.self, DaemonBenchmark.self, CompactionBenchmark.self]
+        subcommands: [IndexBenchmark.self, ParseBenchmark.self, DaemonBenchmark.self, WritesBenchmark.self, CompactionBenchmark.self]
     )
 }
