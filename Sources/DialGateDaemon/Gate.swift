@@ -13,8 +13,8 @@ import NIOCore
 /// Each command needs a role (`[access]`), checked against the peer's kernel credentials
 /// before anything else: a refused command changes nothing and is journaled.
 public final class Gate: RequestResponder {
-    public static let version = "0.3.0"
-    public static let protocolVersion = "3"
+    public static let version = Release.version
+    public static let protocolVersion = Release.protocolVersion
 
     /// How far a CHECK's `at=` (the client's clock) or a write's date may be from the gate's
     /// clock before it is refused as `clock-skew` (Protocol.md).

@@ -16,10 +16,14 @@ struct Audit: ParsableCommand {
 
 /// The entries an audit command reads: a period and a daemon run.
 struct AuditScope: ParsableArguments {
-    @Option(name: .long, help: "Only entries written at or after this instant (ISO-8601 with Z or an offset).")
+    @Option(
+        name: .long,
+        help: "Only entries written at or after this instant (ISO-8601 with Z or an offset), or from this day (YYYY-MM-DD, this machine's midnight).")
     var since: String?
 
-    @Option(name: .long, help: "Only entries written before this instant (ISO-8601 with Z or an offset).")
+    @Option(
+        name: .long,
+        help: "Only entries written before this instant (ISO-8601 with Z or an offset), or before this day (YYYY-MM-DD).")
     var until: String?
 
     @Option(name: .long, help: "Only entries of this daemon run (DIALGATE_RUN).")
@@ -46,10 +50,20 @@ struct AuditScope: ParsableArguments {
     }
 
     private static func microseconds(_ text: String, option: String) throws -> UInt64 {
-        guard let date = ISOInstant.parse(text), date.timeIntervalSince1970 >= 0 else {
-            throw fail("\(option) '\(text)' is not an ISO-8601 instant with Z or an offset (2026-11-30T09:00:00Z)")
+        guard let date = ISOInstant.parse(text) ?? localMidnight(text), date.timeIntervalSince1970 >= 0 else {
+            throw fail(
+                "\(option) '\(text)' is neither an ISO-8601 instant with Z or an offset (2026-11-30T09:00:00Z) nor a day (2026-11-30)")
         }
         return UInt64(date.timeIntervalSince1970 * 1_000_000)
+    }
+
+    /// A plain day (`2026-11-30`) as the start of that day on this machine's clock, as
+    /// journalctl reads `--since 2026-11-30`.
+    private static func localMidnight(_ text: String) -> Date? {
+        guard text.utf8.count == 10, let day = CalendarDay(iso: text) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .current
+        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))
     }
 }
 
@@ -80,7 +94,7 @@ struct Decisions: ParsableCommand {
     @Option(name: .long, help: "Only decisions for this campaign.")
     var campaign: String?
 
-    @Option(name: .long, help: "Only ALLOW or only DENY decisions.")
+    @Option(name: .long, help: "Only ALLOW or only DENY decisions (either case).")
     var verdict: String?
 
     @Option(name: .long, help: "Only decisions with this reason (for example bloctel, consent).")
@@ -92,7 +106,15 @@ struct Decisions: ParsableCommand {
     @OptionGroup var scope: AuditScope
 
     func run() throws {
-        if let verdict, verdict != "ALLOW", verdict != "DENY" { throw fail("--verdict must be ALLOW or DENY, not '\(verdict)'") }
+        let verdict = self.verdict?.uppercased()
+        if let verdict, verdict != "ALLOW", verdict != "DENY" {
+            throw fail("--verdict must be ALLOW or DENY, not '\(self.verdict ?? "")'")
+        }
+        // A typo'd reason would match nothing and read as "no such decision".
+        if let reason, Reason(rawValue: reason) == nil {
+            let known = Reason.allCases.map(\.rawValue).joined(separator: ", ")
+            throw fail("--reason '\(reason)' is not a reason dialgate gives; the reasons are: \(known)")
+        }
         let pseudonym = try number.map { try Pseudonym.of($0, keyFile: keyFile) }
         let matches = [
             ("DIALGATE_NUMBER_HMAC", pseudonym), ("DIALGATE_CAMPAIGN", campaign), ("DIALGATE_VERDICT", verdict),
@@ -105,7 +127,12 @@ struct Decisions: ParsableCommand {
                 print(Self.line(fields, written: written))
                 printed += 1
             }
-            if printed == 0 { FileHandle.standardError.write(Data("dialgate: no decision matched\n".utf8)) }
+            if printed == 0 {
+                FileHandle.standardError.write(Data("dialgate: no decision matched\n".utf8))
+                throw ExitCode(1)
+            }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw fail("cannot read the journal: \(error)")
         }
@@ -180,6 +207,12 @@ struct Verify: ParsableCommand {
             throw fail("cannot read the journal: \(error)")
         }
         let runs = continuity.report
+        // Nothing read proves nothing: no journal access, a wrong --run, a period with no run.
+        guard !runs.isEmpty else {
+            throw fail(
+                "no audit entry in scope, so nothing is verified: check --run, --since and --until, and that this user "
+                    + "may read the journal (root or the systemd-journal group)")
+        }
         for run in runs { print(Self.line(run)) }
         let missing = runs.reduce(0) { $0 + $1.missingCount }
         let whole = runs.allSatisfy(\.isComplete)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DialGateProtocol
 
 /// `dialgate`: the companion command of the daemon.
 @main
@@ -7,6 +8,7 @@ struct DialGate: ParsableCommand {
         commandName: "dialgate",
         abstract: "Asks dialgated, or the lists directly, whether a prospecting call is allowed.",
         discussion: "Exit status: 0 ALLOW or success, 1 DENY, 2 error.",
+        version: "dialgate \(Release.version) (protocol \(Release.protocolVersion))",
         subcommands: [Check.self, Ping.self, Stats.self, Reload.self, Pseudonym.self, Audit.self])
 }
 

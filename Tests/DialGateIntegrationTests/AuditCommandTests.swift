@@ -118,7 +118,35 @@ struct AuditCommandTests {
             #expect(badVerdict.output.contains("--verdict must be ALLOW or DENY"))
             let badKey = try Self.dialgate(["audit", "decisions", "06.11.11.11.11", "--key-file", "/nonexistent/audit.key"])
             #expect(badKey.status == 2)
+            let badReason = try Self.dialgate(["audit", "decisions", "--reason", "internal-opt-out", "--run", run])
+            #expect(badReason.status == 2)
+            #expect(badReason.output.contains("is not a reason dialgate gives"))
+            let lowercase = try Self.dialgate(["audit", "decisions", "--verdict", "deny", "--reason", "internal-optout", "--run", run])
+            #expect(lowercase.status == 0 && lowercase.output.contains(" id=other "))
+            let today = try Self.dialgate(["audit", "decisions", "--since", Self.today(), "--run", run, "--verdict", "ALLOW"])
+            #expect(today.status == 0 && today.output.contains(" id=first "))
+            let none = try Self.dialgate(["audit", "decisions", "--campaign", "saas-pro", "--run", run])
+            #expect(none.status == 1)
+            #expect(none.output.contains("no decision matched"))
         }
+    }
+
+    @Test("verify reading no entry at all is an error, not a complete trail")
+    func verifyOfNothingIsAnError() async throws {
+        try await onOwnThread {
+            let (status, output) = try Self.dialgate(["audit", "verify", "--run", "nonexistent-run"])
+            #expect(status == 2)
+            #expect(output.contains("no audit entry in scope"))
+            #expect(!output.contains("result=complete"))
+        }
+    }
+
+    /// Today on this machine's clock, `YYYY-MM-DD` (the tests' daemons journal on the real clock).
+    static func today() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = .current
+        return formatter.string(from: Date())
     }
 
     /// Writes one journal entry with these fields through logger(1), a writer other than ours.

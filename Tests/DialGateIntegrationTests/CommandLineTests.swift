@@ -1,3 +1,4 @@
+import DialGateProtocol
 import DialGateTestSupport
 import Foundation
 import Testing
@@ -28,6 +29,17 @@ struct CommandLineTests {
             #expect(ping.status == 0 && ping.output == "PONG class=done\n")
             let reload = try Self.dialgate(["reload", "--socket", daemon.socketPath])
             #expect(reload.status == 0)
+        }
+    }
+
+    @Test("--version names the release and the protocol, as the daemon's VERSION does")
+    func versionIsTheDaemons() async throws {
+        try await onOwnThread {
+            let version = try Self.dialgate(["--version"])
+            #expect(version.status == 0)
+            #expect(version.output == "dialgate \(Release.version) (protocol \(Release.protocolVersion))\n")
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            #expect(try daemon.ask("VERSION").hasPrefix("VERSION dialgate/\(Release.version) class=done protocol=\(Release.protocolVersion) "))
         }
     }
 
