@@ -43,6 +43,23 @@ struct CommandLineTests {
         }
     }
 
+    @Test("stats --json prints one JSON object, counters as numbers")
+    func statsAsJSON() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            _ = try daemon.ask("CHECK \(TestLists.optedOut) campaign=fibre-promo")
+            let stats = try Self.dialgate(["stats", "--json", "--socket", daemon.socketPath])
+            #expect(stats.status == 0)
+            let object = try JSONSerialization.jsonObject(with: Data(stats.output.utf8)) as? [String: Any]
+            #expect(object?["decisions"] as? Int == 1)
+            #expect(object?["deny"] as? Int == 1)
+            #expect(object?["class"] as? String == "done")
+            #expect((object?["snapshot"] as? String)?.isEmpty == false || object?["snapshot"] is Int)
+            let unreachable = try Self.dialgate(["stats", "--json", "--socket", daemon.directory + "/nothing.sock"])
+            #expect(unreachable.status == 2)
+        }
+    }
+
     @Test("check offline decides from the configuration and the lists, without a daemon, and never says a bare ALLOW")
     func checkOffline() async throws {
         try await onOwnThread {
