@@ -20,7 +20,9 @@ struct DialGated: AsyncParsableCommand {
     @Option(name: .long, help: "The configuration file.")
     var config = "/etc/dialgate/dialgate.toml"
 
-    @Flag(name: .long, help: "Validate the configuration file and exit (0 when valid).")
+    @Flag(
+        name: .long,
+        help: "Check the configuration file, the lists, the state directory, the groups, users and audit key it names, and exit (0 when the daemon would serve).")
     var checkConfig = false
 
     func run() async throws {
@@ -44,6 +46,12 @@ struct DialGated: AsyncParsableCommand {
             throw ExitCode(78)  // EX_CONFIG
         }
         if checkConfig {
+            let findings = ConfigurationCheck.run(configuration)
+            for finding in findings { print(finding) }
+            guard !findings.contains(where: \.isProblem) else {
+                print("\(config): NOT OK")
+                throw ExitCode(78)  // EX_CONFIG
+            }
             print("\(config): OK, \(configuration.campaigns.count) campaigns")
             return
         }

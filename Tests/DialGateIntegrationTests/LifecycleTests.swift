@@ -141,4 +141,31 @@ struct LifecycleTests {
             #expect(output.contains("3"))
         }
     }
+
+    @Test("dialgated --check-config fails, naming each, on a missing list directory, an unknown socket group or grant, a bad audit key")
+    func checkConfigChecksWhatTheDaemonNeeds() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon(lists: TestLists.standard)
+            daemon.stop()
+            let good = try ChildProcess.run([RunningDaemon.binary("dialgated"), "--config", daemon.configPath, "--check-config"])
+            #expect(good.status == 0)
+            #expect(good.output.contains("ok: lists in "))
+            #expect(good.output.hasSuffix("OK, 6 campaigns\n") || good.output.contains(": OK, "))
+
+            var config = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+            config = RunningDaemon.setting(config, key: "lists", value: daemon.directory + "/no-such-lists")
+            config = config.replacingOccurrences(of: "\n[daemon]\n", with: "\n[daemon]\nsocket-group = \"no-such-group\"\n")
+            config = config.replacingOccurrences(of: "consent = []", with: "consent = [\"user:no-such-user\"]")
+            let bad = daemon.directory + "/bad.toml"
+            try config.write(toFile: bad, atomically: true, encoding: .utf8)
+            try Data([1, 2, 3]).write(to: URL(fileURLWithPath: daemon.statePath + "/audit.key"))
+            let (status, output) = try ChildProcess.run([RunningDaemon.binary("dialgated"), "--config", bad, "--check-config"])
+            #expect(status == 78)
+            #expect(output.contains("problem: list directory \(daemon.directory)/no-such-lists does not exist"))
+            #expect(output.contains("problem: socket-group 'no-such-group'"))
+            #expect(output.contains("problem: [access]"))
+            #expect(output.contains("problem: audit key"))
+            #expect(output.contains("NOT OK"))
+        }
+    }
 }
