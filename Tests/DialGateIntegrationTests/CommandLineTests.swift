@@ -104,6 +104,13 @@ struct CommandLineTests {
             #expect(entries.contains { ($0["DIALGATE_NUMBER_HMAC"] as? String) == pseudonym })
             // Pseudonymous by default: the clear number is not in the journal.
             #expect(!entries.contains { $0["DIALGATE_NUMBER"] != nil })
+            // The configuration says where the key is: the same pseudonym without --key-file.
+            let fromConfig = try Self.dialgate(["pseudonym", "06.11.11.11.11", "--config", daemon.configPath])
+            #expect(fromConfig.status == 0 && fromConfig.output == output)
+            // No key: an error and nothing on stdout, never an empty pseudonym.
+            let noKey = try Self.dialgate(["pseudonym", "06.11.11.11.11", "--key-file", daemon.directory + "/none.key"])
+            #expect(noKey.status == 2)
+            #expect(noKey.output.hasPrefix("dialgate: cannot read the audit key"))
         }
     }
 }
