@@ -32,6 +32,12 @@ struct SystemdUnitTests {
             defer { machine.shutdown() }
             #expect(try machine.property("ActiveState", of: "dialgate.socket") == "active")
             #expect(try machine.property("ActiveState", of: "dialgate.service") == "inactive")
+            // The shells complete the commands the installed binaries take.
+            let completion = try machine.shell("grep -c 'audit' /usr/share/bash-completion/completions/dialgate")
+            #expect(completion.status == 0)
+            #expect(try machine.shell("test -s /usr/share/zsh/vendor-completions/_dialgated").status == 0)
+            // And the man pages say the same (scripts/test builds their generator).
+            #expect(try machine.shell("test -s /usr/share/man/man1/dialgate.audit.verify.1").status == 0)
 
             // Socket activation: the first query starts the service, and is answered.
             let allow = try machine.run(["dialgate", "check", "0199000040", "--campaign", "fibre-promo", "--at", Self.monday])
