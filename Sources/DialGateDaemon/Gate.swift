@@ -136,14 +136,8 @@ public final class Gate: RequestResponder {
             numberError = error.description
         case .success(let parsed):
             number = parsed
-            if !planned, let key = request.key, let ledger, let holder = ledger.number(writtenUnder: key, type: "reserve"),
-                holder != parsed
-            {
-                return .now(
-                    .error(
-                        ProtocolError(
-                            .keyConflict, "key '\(key)' already names the reservation of another number; nothing decided",
-                            id: id)))
+            if !planned, let key = request.key, let ledger, let conflict = Self.keyConflict(key, for: parsed, in: ledger) {
+                return .now(.error(ProtocolError(.keyConflict, conflict + "; nothing decided", id: id)))
             }
             (decision, place) = decide(parsed, check: check, at: at, reserveUnder: planned ? nil : request, state: state)
         }
@@ -182,6 +176,18 @@ public final class Gate: RequestResponder {
                 planned: false, deadline: deadline, received: received, on: eventLoop)
         }
         return .inTurn(answer)
+    }
+
+    /// Why a CHECK's `key=` cannot name its reservation: the key names another number's, or
+    /// one already reported or freed (a key names one call).
+    private static func keyConflict(_ key: String, for number: PhoneNumber, in ledger: Ledger) -> String? {
+        if let holder = ledger.number(writtenUnder: key, type: "reserve"), holder != number {
+            return "key '\(key)' already names the reservation of another number"
+        }
+        if let own = ledger.facts(for: number).reservation(key), own.status != .open {
+            return "key '\(key)' names a reservation already \(own.status.rawValue): use a new key per call"
+        }
+        return nil
     }
 
     /// A place under the cap a decision took (`isNew`) or kept (a CHECK repeated under its key).

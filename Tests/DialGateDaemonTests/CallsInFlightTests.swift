@@ -108,6 +108,9 @@ struct CallsInFlightTests {
         #expect(Self.field("reservation", of: again) == "call-5")
         #expect(try await fixture.ask(Self.plan).contains(" attempts_30d=4"))
         #expect(try await fixture.ask("CHECK 0199000041 campaign=fibre-promo key=call-5").hasPrefix("ERR key-conflict "))
+        // Once reported, the key has named its call: a CHECK under it again is refused.
+        _ = try await fixture.ask("ATTEMPT \(GateFixture.consenting) campaign=fibre-promo reservation=call-5")
+        #expect(try await fixture.ask(Self.check + " key=call-5").hasPrefix("ERR key-conflict class=rejected "))
     }
 
     @Test("a keyed write sent twice records once and gets the same OK; the key for another number is refused")
