@@ -1,0 +1,249 @@
+import DialGateTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `dialgate-agi`, the Asterisk hook, run as Asterisk runs an AGI program (`FakeAsterisk`
+/// plays res_agi's side of the pipes) against the real daemon on the example configuration
+/// and lists, its clock at Monday 2026-11-30 10:15 in Paris, or against a `FakeGate` for the
+/// answers a sound daemon never gives.
+@Suite("Asterisk AGI hook")
+struct AsteriskAGITests {
+    /// A consent for fibre-promo in the example lists.
+    static let consenting = "0199000040"
+    /// No consent in the example lists.
+    static let withoutConsent = "0199000030"
+
+    static func check(_ socket: String, _ extra: [String] = [], deadline: Int? = nil) -> [String] {
+        ["--socket", socket] + (deadline.map { ["--deadline-ms", String($0)] } ?? []) + ["fibre-promo"] + extra
+    }
+
+    static func report(_ socket: String) -> [String] { ["--socket", socket, "report"] }
+
+    /// The number of attempts the gate counts for the consenting number (places held included).
+    static func attempts(_ daemon: RunningDaemon) throws -> String? {
+        RunningDaemon.field("attempts_30d", in: try daemon.ask("PLAN \(consenting) campaign=fibre-promo"))
+    }
+
+    @Test("an allowed number sets DIALGATE_VERDICT=ALLOW, last, and a reservation named by the channel's uniqueid")
+    func allowedNumber() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon()
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.40")
+            let run = try channel.run(Self.check(daemon.socketPath))
+            #expect(run.status == 0)
+            #expect(channel.variables["DIALGATE_VERDICT"] == "ALLOW")
+            #expect(channel.variables["DIALGATE_CLASS"] == "allowed")
+            #expect(channel.variables["DIALGATE_REASON"] == "consent")
+            #expect(channel.variables["DIALGATE_RESERVATION"] == "1796030100.40")
+            #expect(channel.variables["DIALGATE_NUMBER"] == "+33199000040")
+            #expect(channel.variables["DIALGATE_CAMPAIGN"] == "fibre-promo")
+            #expect(Int(channel.variables["DIALGATE_SEQ"] ?? "") != nil)
+            // A DENY is on the channel before the gate is asked; the ALLOW comes after every other field.
+            let sets = run.commands.filter { $0.hasPrefix("SET VARIABLE ") }
+            #expect(sets.first == "SET VARIABLE DIALGATE_VERDICT \"DENY\"")
+            #expect(sets.last == "SET VARIABLE DIALGATE_VERDICT \"ALLOW\"")
+            // The ALLOW took its place under the cap.
+            #expect(try Self.attempts(daemon) == "1")
+            #expect(daemon.stop() == 0)
+        }
+    }
+
+    @Test("a denied number sets DENY with the gate's reason and class; the number may come as the second argument")
+    func deniedNumber() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon()
+            let channel = FakeAsterisk(exten: "s", uniqueid: "1796030100.30")
+            let run = try channel.run(Self.check(daemon.socketPath, [Self.withoutConsent]))
+            #expect(run.status == 0)
+            #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
+            #expect(channel.variables["DIALGATE_REASON"] == "no-consent")
+            #expect(channel.variables["DIALGATE_CLASS"] == "denied")
+            #expect(channel.variables["DIALGATE_RESERVATION"] == "")
+            #expect(channel.variables["DIALGATE_NUMBER"] == "+33199000030")
+            #expect(daemon.stop() == 0)
+        }
+    }
+
+    @Test("a stopped gate fails closed at once: DENY gate-unreachable, class unavailable, within the deadline")
+    func stoppedGate() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon()
+            #expect(daemon.stop() == 0)
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.41")
+            let run = try channel.run(Self.check(daemon.socketPath, deadline: 300))
+            #expect(run.status == 0)
+            #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
+            #expect(channel.variables["DIALGATE_CLASS"] == "unavailable")
+            #expect(channel.variables["DIALGATE_REASON"] == "gate-unreachable")
+            let spent = try #require(run.reportedMilliseconds)
+            #expect(spent <= 300)
+            #expect(run.seconds < 5)
+        }
+    }
+
+    @Test("a gate that accepts but never answers fails closed at the deadline: DENY gate-timeout, class unavailable")
+    func silentGate() async throws {
+        try await onOwnThread {
+            let gate = try FakeGate.silent()
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.42")
+            let run = try channel.run(Self.check(gate.path, deadline: 300))
+            #expect(run.status == 0)
+            #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
+            #expect(channel.variables["DIALGATE_CLASS"] == "unavailable")
+            #expect(channel.variables["DIALGATE_REASON"] == "gate-timeout")
+            let spent = try #require(run.reportedMilliseconds)
+            #expect(spent >= 300 && spent < 1_300, "the gate exchange took \(spent) ms for a 300 ms deadline")
+            #expect(run.seconds < 5)
+        }
+    }
+
+    /// Answers a CHECK must not be dialled on, and the reason each fails closed with.
+    static let notAnAllow: [(answer: String?, reason: String, error: String)] = [
+        ("ERR overload class=unavailable message=\"too many connections\"", "gate-error", "overload"),
+        ("ERR forbidden class=rejected message=\"the query role is needed\"", "gate-error", "forbidden"),
+        ("WOULD-ALLOW consent class=planned-allowed", "gate-malformed", ""),
+        ("allow consent class=allowed", "gate-malformed", ""),
+        ("ALLOW consent class=denied", "gate-malformed", ""),
+        ("ALLOW consent", "gate-malformed", ""),
+        ("ALLOW", "gate-malformed", ""),
+        ("ALLOW consent more class=allowed", "gate-malformed", ""),
+        ("ALLOW consent class=\"allowed", "gate-malformed", ""),
+        ("OK attempt class=done", "gate-malformed", ""),
+        ("", "gate-malformed", ""),
+        (nil, "gate-closed", ""),
+    ]
+
+    @Test("anything but exactly ALLOW with class=allowed fails closed", arguments: notAnAllow)
+    func notAnAllowFailsClosed(_ case: (answer: String?, reason: String, error: String)) async throws {
+        try await onOwnThread {
+            let gate = try FakeGate(answer: `case`.answer)
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.43")
+            let run = try channel.run(Self.check(gate.path))
+            #expect(run.status == 0)
+            #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
+            #expect(channel.variables["DIALGATE_CLASS"] == "unavailable")
+            #expect(channel.variables["DIALGATE_REASON"] == `case`.reason)
+            #expect(channel.variables["DIALGATE_ERROR"] == `case`.error)
+        }
+    }
+
+    @Test("the CHECK carries the channel's uniqueid as key= and a deadline-ms= under the hook's own; next= is passed on")
+    func checkRequestAndNext() async throws {
+        try await onOwnThread {
+            let gate = try FakeGate(
+                answer: "DENY outside-hours class=later rule=x seq=7 number=+33199000040 next=2026-11-30T14:00:00+01:00")
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "pbx1-1796030100.44")
+            let run = try channel.run(Self.check(gate.path, deadline: 300))
+            #expect(run.status == 0)
+            let request = try #require(gate.requests.first)
+            let match = try #require(
+                request.wholeMatch(of: /CHECK 0199000040 campaign=fibre-promo key=pbx1-1796030100\.44 deadline-ms=([0-9]+)/))
+            let share = try #require(Int(match.1))
+            #expect(share > 0 && share < 300)
+            #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
+            #expect(channel.variables["DIALGATE_CLASS"] == "later")
+            #expect(channel.variables["DIALGATE_REASON"] == "outside-hours")
+            #expect(channel.variables["DIALGATE_NEXT"] == "2026-11-30T14:00:00+01:00")
+            #expect(channel.variables["DIALGATE_SEQ"] == "7")
+        }
+    }
+
+    @Test("the report after ANSWER records one attempt that settles the reservation; reported twice, still one")
+    func reportAfterAnswer() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon()
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.45")
+            _ = try channel.run(Self.check(daemon.socketPath))
+            #expect(channel.variables["DIALGATE_VERDICT"] == "ALLOW")
+            channel.variables["DIALSTATUS"] = "ANSWER"
+            // A hangup handler's AGI may see HANGUP before its first answer: it reports all the same.
+            let run = try channel.run(Self.report(daemon.socketPath)) { $0.index == 0 ? ["HANGUP", $0.answer] : [$0.answer] }
+            #expect(run.status == 0)
+            #expect(channel.variables["DIALGATE_REPORT"] == "attempt")
+            #expect(try Self.attempts(daemon) == "1")
+            let stats = try daemon.ask("STATS")
+            #expect(RunningDaemon.field("ledger_reservations_open", in: stats) == "0")
+            let again = try channel.run(Self.report(daemon.socketPath))
+            #expect(again.status == 0)
+            #expect(channel.variables["DIALGATE_REPORT"] == "attempt")
+            #expect(again.verbose.contains { $0.contains("duplicate=1") })
+            #expect(try Self.attempts(daemon) == "1")
+            #expect(daemon.stop() == 0)
+        }
+    }
+
+    @Test("the report for a call Dial() never placed releases the place the ALLOW took")
+    func reportWithoutDial() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon()
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.46")
+            _ = try channel.run(Self.check(daemon.socketPath))
+            #expect(try Self.attempts(daemon) == "1")
+            let run = try channel.run(Self.report(daemon.socketPath))
+            #expect(run.status == 0)
+            #expect(channel.variables["DIALGATE_REPORT"] == "release")
+            #expect(try Self.attempts(daemon) == "0")
+            #expect(daemon.stop() == 0)
+        }
+    }
+
+    @Test("the report after a denied check, which Dial() did not follow, sends nothing")
+    func reportAfterDeny() async throws {
+        try await onOwnThread {
+            let gate = try FakeGate(answer: "OK attempt class=done")
+            let channel = FakeAsterisk(exten: Self.withoutConsent, uniqueid: "1796030100.47")
+            channel.variables = ["DIALGATE_VERDICT": "DENY", "DIALGATE_NUMBER": "+33199000030", "DIALGATE_CAMPAIGN": "fibre-promo"]
+            let run = try channel.run(Self.report(gate.path))
+            #expect(run.status == 0)
+            #expect(channel.variables["DIALGATE_REPORT"] == "none")
+            #expect(gate.requests.isEmpty)
+        }
+    }
+
+    @Test("HANGUP from Asterisk mid-way ends the program, status 0, and never leaves an ALLOW")
+    func hangupMidway() async throws {
+        try await onOwnThread {
+            let gate = try FakeGate(answer: "ALLOW consent class=allowed seq=1 number=+33199000040 reservation=r1")
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.48")
+            // The gate has allowed; the channel hangs up as the hook starts writing the answer.
+            let run = try channel.run(Self.check(gate.path), timeout: 10) { $0.index == 3 ? ["HANGUP"] : $0.index < 3 ? [$0.answer] : [] }
+            #expect(run.status == 0)
+            #expect(run.commands.count == 4)
+            #expect(gate.requests.count == 1)
+            #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
+        }
+    }
+
+    @Test("SIGHUP, how Asterisk tells a local AGI its channel hung up, ends a check at once with status 0")
+    func sighupEndsACheck() async throws {
+        try await onOwnThread {
+            let gate = try FakeGate.silent()
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.49")
+            let run = try channel.run(Self.check(gate.path, deadline: 30_000), timeout: 10) { command in
+                if command.index == 2 { kill(command.pid, SIGHUP) }
+                return [command.answer]
+            }
+            #expect(run.status == 0)
+            #expect(run.seconds < 10)
+            #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
+        }
+    }
+
+    @Test("a dialplan that gives no campaign, or a bad option, still gets a fail-closed DENY", arguments: [
+        [String](), ["--deadline-ms", "0", "fibre-promo"], ["--no-such-option", "fibre-promo"],
+    ])
+    func usageErrorsFailClosed(_ arguments: [String]) async throws {
+        try await onOwnThread {
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.50")
+            let run = try channel.run(arguments)
+            #expect(run.status == 0)
+            #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
+            #expect(channel.variables["DIALGATE_CLASS"] == "unavailable")
+            #expect(channel.variables["DIALGATE_REASON"] == "bad-usage")
+        }
+    }
+}
