@@ -12,10 +12,9 @@ struct CheckCall {
 
     func run() throws(AGISession.Ending) {
         let incomplete = CheckVerdict.incomplete
-        for name in ["DIALGATE_VERDICT", "DIALGATE_CLASS", "DIALGATE_REASON"] {
-            let value = incomplete.variables(campaign: campaign).first { $0.name == name }?.value ?? ""
-            try session.set(name, value)
-        }
+        try session.set("DIALGATE_VERDICT", incomplete.verdict)
+        try session.set("DIALGATE_CLASS", incomplete.answerClass)
+        try session.set("DIALGATE_REASON", incomplete.reason)
         let started = ContinuousClock.now
         var verdict = decide()
         let elapsed = started.duration(to: .now)

@@ -204,6 +204,56 @@ struct AsteriskAGITests {
         }
     }
 
+    /// What the report sends for each DIALSTATUS after an ALLOW that took the place `r1`.
+    static let reports: [(status: String?, request: String)] = [
+        ("ANSWER", "ATTEMPT +33199000040 campaign=fibre-promo reservation=r1 outcome=answered key=1796030100.51"),
+        ("BUSY", "ATTEMPT +33199000040 campaign=fibre-promo reservation=r1 outcome=busy key=1796030100.51"),
+        ("NOANSWER", "ATTEMPT +33199000040 campaign=fibre-promo reservation=r1 outcome=no-answer key=1796030100.51"),
+        ("CONGESTION", "ATTEMPT +33199000040 campaign=fibre-promo reservation=r1 outcome=failed key=1796030100.51"),
+        ("CHANUNAVAIL", "ATTEMPT +33199000040 campaign=fibre-promo reservation=r1 outcome=failed key=1796030100.51"),
+        ("CANCEL", "ATTEMPT +33199000040 campaign=fibre-promo reservation=r1 key=1796030100.51"),
+        ("SOMETHING-NEW", "ATTEMPT +33199000040 campaign=fibre-promo reservation=r1 key=1796030100.51"),
+        ("INVALIDARGS", "RELEASE +33199000040 reservation=r1 key=1796030100.51"),
+        (nil, "RELEASE +33199000040 reservation=r1 key=1796030100.51"),
+    ]
+
+    @Test("the report is an ATTEMPT with DIALSTATUS's outcome, a RELEASE only when Dial() placed nothing", arguments: reports)
+    func reportRequests(_ case: (status: String?, request: String)) async throws {
+        try await onOwnThread {
+            let gate = try FakeGate(answer: "OK attempt class=done number=+33199000040 ledger_seq=1 seq=2")
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.51")
+            channel.variables = [
+                "DIALGATE_VERDICT": "ALLOW", "DIALGATE_RESERVATION": "r1", "DIALGATE_NUMBER": "+33199000040",
+                "DIALGATE_CAMPAIGN": "fibre-promo",
+            ]
+            channel.variables["DIALSTATUS"] = `case`.status
+            let run = try channel.run(Self.report(gate.path))
+            #expect(run.status == 0)
+            #expect(gate.requests == [`case`.request])
+        }
+    }
+
+    @Test("a report whose reservation the gate does not hold is sent again without it: the call still counts")
+    func reportWithoutTheReservation() async throws {
+        try await onOwnThread {
+            let gate = try FakeGate(answer: "ERR unknown-reservation class=rejected message=\"no reservation 'r1'\"")
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.52")
+            channel.variables = [
+                "DIALGATE_VERDICT": "ALLOW", "DIALGATE_RESERVATION": "r1", "DIALGATE_NUMBER": "+33199000040",
+                "DIALGATE_CAMPAIGN": "fibre-promo", "DIALSTATUS": "NOANSWER",
+            ]
+            let run = try channel.run(Self.report(gate.path))
+            #expect(run.status == 0)
+            #expect(
+                gate.requests == [
+                    "ATTEMPT +33199000040 campaign=fibre-promo reservation=r1 outcome=no-answer key=1796030100.52",
+                    "ATTEMPT +33199000040 campaign=fibre-promo outcome=no-answer key=1796030100.52",
+                ])
+            #expect(channel.variables["DIALGATE_REPORT"] == "gate-error")
+            #expect(channel.variables["DIALGATE_REPORT_ERROR"] == "unknown-reservation")
+        }
+    }
+
     @Test("HANGUP from Asterisk mid-way ends the program, status 0, and never leaves an ALLOW")
     func hangupMidway() async throws {
         try await onOwnThread {
