@@ -21,7 +21,8 @@ struct CheckCall {
         if verdict.number.isEmpty { verdict.number = dialled ?? "" }
         for (name, value) in verdict.variables(campaign: campaign) { try session.set(name, value) }
         let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-        let summary = "\(verdict.verdict) \(verdict.reason) class=\(verdict.answerClass) for \(verdict.number) campaign=\(campaign)"
+        let summary =
+            "\(verdict.verdict) \(verdict.reason) class=\(verdict.answerClass) for \(verdict.number) campaign=\(campaign)"
         if verdict.allowed || verdict.answerClass != "unavailable" {
             try session.verbose("dialgate: \(summary) in \(milliseconds) ms", level: 3)
         } else {

@@ -29,7 +29,9 @@ struct DialGateAGI: ParsableCommand {
     @Option(name: .long, help: "The gate's socket.")
     var socket = "/run/dialgate/dialgate.sock"
 
-    @Option(name: .customLong("deadline-ms"), help: "The bound on connecting, sending and receiving, in milliseconds (1 to 60000).")
+    @Option(
+        name: .customLong("deadline-ms"),
+        help: "The bound on connecting, sending and receiving, in milliseconds (1 to 60000).")
     var deadlineMilliseconds = 300
 
     @Argument(help: "The campaign to check for, or `report` to report the call that ended.")

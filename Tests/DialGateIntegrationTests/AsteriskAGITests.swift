@@ -196,7 +196,9 @@ struct AsteriskAGITests {
         try await onOwnThread {
             let gate = try FakeGate(answer: "OK attempt class=done")
             let channel = FakeAsterisk(exten: Self.withoutConsent, uniqueid: "1796030100.47")
-            channel.variables = ["DIALGATE_VERDICT": "DENY", "DIALGATE_NUMBER": "+33199000030", "DIALGATE_CAMPAIGN": "fibre-promo"]
+            channel.variables = [
+                "DIALGATE_VERDICT": "DENY", "DIALGATE_NUMBER": "+33199000030", "DIALGATE_CAMPAIGN": "fibre-promo",
+            ]
             let run = try channel.run(Self.report(gate.path))
             #expect(run.status == 0)
             #expect(channel.variables["DIALGATE_REPORT"] == "none")
@@ -260,7 +262,9 @@ struct AsteriskAGITests {
             let gate = try FakeGate(answer: "ALLOW consent class=allowed seq=1 number=+33199000040 reservation=r1")
             let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.48")
             // The gate has allowed; the channel hangs up as the hook starts writing the answer.
-            let run = try channel.run(Self.check(gate.path), timeout: 10) { $0.index == 3 ? ["HANGUP"] : $0.index < 3 ? [$0.answer] : [] }
+            let run = try channel.run(Self.check(gate.path), timeout: 10) { command in
+                command.index < 3 ? [command.answer] : command.index == 3 ? ["HANGUP"] : []
+            }
             #expect(run.status == 0)
             #expect(run.commands.count == 4)
             #expect(gate.requests.count == 1)
