@@ -7,8 +7,9 @@ import Glibc
 /// `AGI(dialgate-agi,report)` after the call (a hangup handler, or the `h` extension): reads
 /// what the check left (`DIALGATE_VERDICT`, `DIALGATE_NUMBER`, `DIALGATE_CAMPAIGN`,
 /// `DIALGATE_RESERVATION`) and Dial()'s `DIALSTATUS`, and sends the ATTEMPT or RELEASE that
-/// `CallReport` decides, keyed by the channel's uniqueid so that a report sent twice records
-/// once. Sets `DIALGATE_REPORT` (`attempt`, `release`, `none`, or why it failed).
+/// `CallReport` decides, under the check's key (`DIALGATE_KEY`: the uniqueid, see `CheckCall`)
+/// so that a report sent twice records once. Sets `DIALGATE_REPORT` (`attempt`, `release`,
+/// `none`, or why it failed).
 ///
 /// A report that does not get through within the deadline is given up: the place an ALLOW
 /// took counts as an attempt for good after 10 minutes anyway (Protocol.md, "Calls in
@@ -24,6 +25,9 @@ struct ReportCall {
         let status = try session.get("DIALSTATUS")
         let number = try session.get("DIALGATE_NUMBER") ?? ""
         let campaign = try session.get("DIALGATE_CAMPAIGN") ?? ""
+        // Set empty when the check had no key to give (the gate named the reservation).
+        let checked = try session.get("DIALGATE_KEY")
+        let key = checked.map { $0.isEmpty ? nil : $0 } ?? CheckCall.key(session.environment["agi_uniqueid"], call: 1)
         let report = CallReport.decide(verdict: verdict, reservation: reservation, dialStatus: status)
         if case .nothing(let why) = report {
             try session.set("DIALGATE_REPORT", "none")
@@ -37,7 +41,7 @@ struct ReportCall {
                     + "(no DIALGATE_NUMBER or DIALGATE_CAMPAIGN): nothing reported", level: 1)
             return
         }
-        let (result, error, detail) = deliver(report, number: number, campaign: campaign)
+        let (result, error, detail) = deliver(report, number: number, campaign: campaign, key: key)
         try session.set("DIALGATE_REPORT", result)
         try session.set("DIALGATE_REPORT_ERROR", error)
         let ok = result == "attempt" || result == "release"
@@ -46,11 +50,10 @@ struct ReportCall {
 
     /// Sends the report until it is acknowledged or the deadline passes, on a new connection
     /// each time (same key, so a repeat records once): the `OK`'s word, or why not.
-    private func deliver(_ report: CallReport, number: String, campaign: String) -> (
+    private func deliver(_ report: CallReport, number: String, campaign: String, key: String?) -> (
         result: String, error: String, detail: String
     ) {
         let deadline = Deadline(milliseconds: deadlineMilliseconds)
-        let key = CheckCall.key(session.environment["agi_uniqueid"])
         var report = report
         while true {
             let exchange = gate.exchange(within: deadline) { _ in

@@ -152,6 +152,42 @@ struct AsteriskAGITests {
         }
     }
 
+    @Test("a second check on a channel whose first was allowed takes a place of its own, under a key of its own")
+    func secondCallOnAChannel() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon()
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.53")
+            _ = try channel.run(Self.check(daemon.socketPath))
+            #expect(channel.variables["DIALGATE_RESERVATION"] == "1796030100.53")
+            #expect(channel.variables["DIALGATE_CALL"] == "1")
+            channel.variables["DIALSTATUS"] = "BUSY"
+            // Dialled again on the same channel: a second call, which must not share the first one's place.
+            _ = try channel.run(Self.check(daemon.socketPath))
+            #expect(channel.variables["DIALGATE_VERDICT"] == "ALLOW")
+            #expect(channel.variables["DIALGATE_RESERVATION"] == "1796030100.53-2")
+            #expect(channel.variables["DIALGATE_KEY"] == "1796030100.53-2")
+            #expect(try Self.attempts(daemon) == "2")
+            // The report settles the second; the first, unreported, counts all the same.
+            _ = try channel.run(Self.report(daemon.socketPath))
+            #expect(channel.variables["DIALGATE_REPORT"] == "attempt")
+            #expect(try Self.attempts(daemon) == "2")
+            #expect(daemon.stop() == 0)
+        }
+    }
+
+    @Test("a check again after one that was not allowed is a retry: the same key, so at most one place")
+    func retryKeepsTheKey() async throws {
+        try await onOwnThread {
+            let gate = try FakeGate(answer: "DENY no-consent class=denied rule=x seq=3 number=+33199000040")
+            let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.54")
+            channel.variables = ["DIALGATE_VERDICT": "DENY", "DIALGATE_CLASS": "unavailable", "DIALGATE_CALL": "1"]
+            _ = try channel.run(Self.check(gate.path))
+            let request = try #require(gate.requests.first)
+            #expect(request.contains(" key=1796030100.54 "))
+            #expect(channel.variables["DIALGATE_CALL"] == "1")
+        }
+    }
+
     @Test("the report after ANSWER records one attempt that settles the reservation; reported twice, still one")
     func reportAfterAnswer() async throws {
         try await onOwnThread {
@@ -262,11 +298,15 @@ struct AsteriskAGITests {
             let gate = try FakeGate(answer: "ALLOW consent class=allowed seq=1 number=+33199000040 reservation=r1")
             let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "1796030100.48")
             // The gate has allowed; the channel hangs up as the hook starts writing the answer.
+            var hungUpAt: Int?
             let run = try channel.run(Self.check(gate.path), timeout: 10) { command in
-                command.index < 3 ? [command.answer] : command.index == 3 ? ["HANGUP"] : []
+                if hungUpAt != nil { return [] }
+                if gate.requests.isEmpty { return [command.answer] }
+                hungUpAt = command.index
+                return ["HANGUP"]
             }
             #expect(run.status == 0)
-            #expect(run.commands.count == 4)
+            #expect(hungUpAt != nil && run.commands.count == (hungUpAt ?? 0) + 1)
             #expect(gate.requests.count == 1)
             #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
         }
