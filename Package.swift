@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "dialgated", targets: ["dialgated"]),
         .executable(name: "dialgate", targets: ["dialgate"]),
+        .executable(name: "dialgate-agi", targets: ["dialgate-agi"]),
         .library(name: "DialGateCore", targets: ["DialGateCore"]),
     ],
     dependencies: [
@@ -87,6 +88,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The Asterisk hook: an AGI program a dialplan runs before Dial() and after the call. It
+        // links the blocking client side only (no NIO): it starts once per call.
+        .executableTarget(
+            name: "dialgate-agi",
+            dependencies: [
+                "DialGateClient", "DialGateProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "dialgate-bench",
             dependencies: [
@@ -131,7 +141,7 @@ let package = Package(
             name: "DialGateIntegrationTests",
             dependencies: [
                 "DialGateProtocol", "DialGateClient", "DialGateCore", "DialGateSystemd", "DialGateAudit", "DialGateTestSupport",
-                "dialgated", "dialgate",
+                "dialgated", "dialgate", "dialgate-agi",
             ]
         ),
     ]
