@@ -165,6 +165,34 @@ def perf_top(path, count=15):
     return rows[:count], rows
 
 
+# Type names the daemon shares with the standard library or NIO: not evidence of its own code.
+AMBIGUOUS_TYPES = {"Array", "Date", "Duration", "FixedWidthInteger", "String", "Channel", "Context", "Entry",
+                   "Item", "Job", "Kind", "Code", "Content", "Field", "Failure", "Header", "Descriptor", "Optional",
+                   "Sequence", "Collection", "Dictionary", "Set", "Result", "Error", "Int", "UInt64", "Substring"}
+
+
+def perf_children(path, types_path, count=15):
+    """The daemon's own functions by inclusive time (children + self), from `perf report --children`."""
+    types = set()
+    if types_path and os.path.exists(types_path):
+        types = {line.strip() for line in open(types_path) if line.strip()} - AMBIGUOUS_TYPES
+    rows = []
+    with open(path, errors="replace") as file:
+        for line in file:
+            match = re.match(r"^\s*([\d.]+)%\s+([\d.]+)%\s+(\[[^\]]+\])\s+(.*\S)\s*$", line)
+            if not match:
+                continue
+            symbol = re.split(r"\s{2,}", match.group(4))[0]
+            head = re.sub(r"^((specialized|merged|partial apply for|protocol witness for|reabstraction thunk helper from|"
+                          r"closure #\d+ in|implicit closure #\d+ in|static|thunk for|outlined \w+ of|generic specialization <[^>]*> of)\s+)+",
+                          "", symbol)
+            name = re.match(r"([A-Z][A-Za-z0-9]*)[.<(]", head)
+            if name and name.group(1) in types:
+                rows.append((float(match.group(1)), float(match.group(2)), symbol))
+    rows.sort(key=lambda row: -row[0])
+    return rows[:count]
+
+
 def goal_row(text, measured, ratio, target, at_least=True):
     if ratio is None:
         met = "–"
@@ -224,7 +252,14 @@ def report(args):
     lost = [parse_line(line) for line in checks if "lost=" in line]
     lost_total = sum(int(c.get("lost", 0)) for c in lost)
     missing = [parse_line(line) for line in checks if "audit_missing=" in line]
-    lost_text = ", ".join(f"{c['target']}: {c['lost']} of {c.get('audit_seq', c.get('sent'))}" for c in lost)
+    by_target = {}
+    for c in lost:
+        entry = by_target.setdefault(c["target"], [0, 0, 0])
+        entry[0] += int(c["lost"])
+        entry[1] += int(c.get("audit_seq", c.get("sent", 0)))
+        entry[2] += 1
+    lost_text = ", ".join(f"{t}: {l} of {n:,}" + (f" ({runs} runs)" if runs > 1 else "")
+                          for t, (l, n, runs) in by_target.items())
     if missing:
         lost_text += "; the daemons' own read-back: " + ", ".join(
             f"{c['target']} audit_missing={c['audit_missing']}" for c in missing)
@@ -337,6 +372,22 @@ def report(args):
         w(f"`[k]` is the kernel, `[.]` user space; all kernel symbols above 0.3 % add up to {kernel:.1f} %. "
           "The full report is in [Benchmarks/results/perf-report.txt](Benchmarks/results/perf-report.txt).")
         w("")
+        if args.perf_children and os.path.exists(args.perf_children):
+            rows = perf_children(args.perf_children, args.project_types)
+            if rows:
+                w("The same samples by inclusive time (`perf report --children`), the daemon's own functions "
+                  "only (those of its types; NIO's event loop and the Swift runtime left out), for where to look first:")
+                w("")
+                w("| with callees % | self % | function |")
+                w("|---|---|---|")
+                for children, own, symbol in rows:
+                    symbol = symbol.replace("|", "\\|")
+                    if len(symbol) > 140:
+                        symbol = symbol[:137] + "…"
+                    w(f"| {children:.2f} | {own:.2f} | `{symbol}` |")
+                w("")
+                w("Full list: [Benchmarks/results/perf-children.txt](Benchmarks/results/perf-children.txt).")
+                w("")
 
     # Plot -----------------------------------------------------------------------------------
     if args.plot:
@@ -448,6 +499,8 @@ def main():
     parser.add_argument("--journal-check", required=True)
     parser.add_argument("--percentiles-dir", required=True)
     parser.add_argument("--perf")
+    parser.add_argument("--perf-children")
+    parser.add_argument("--project-types")
     parser.add_argument("--out", required=True)
     parser.add_argument("--plot")
     parser.add_argument("--plot-dir")
