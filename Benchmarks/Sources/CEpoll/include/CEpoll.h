@@ -1,0 +1,3 @@
+// epoll for Swift: Glibc's module map does not export <sys/epoll.h>.
+#pragma once
+#include <sys/epoll.h>
