@@ -13,13 +13,23 @@ public struct Pseudonymizer: @unchecked Sendable {
         self.key = key
     }
 
+    /// Computed for every journal entry about a number: the hex is written straight into the
+    /// string's bytes, not built from 16 strings and a join.
     public func pseudonym(for number: PhoneNumber) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array(number.description.utf8), using: key)
-        return mac.prefix(16).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return mac.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: 32) { out in
+                for index in 0..<16 {
+                    let byte = bytes[index]
+                    out[2 * index] = Self.hexDigits[Int(byte >> 4)]
+                    out[2 * index + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                }
+                return 32
+            }
+        }
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Loads an existing key (for the `dialgate pseudonym` command and the daemon).
     public static func loadKey(at path: String) throws -> SymmetricKey {

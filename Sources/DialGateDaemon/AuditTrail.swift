@@ -87,13 +87,15 @@ public final class AuditTrail: Sendable {
     public func record(
         _ decision: Decision, _ context: Context, on eventLoop: EventLoop, deadline: Duration? = nil
     ) -> EventLoopFuture<UInt64> {
-        var entry = JournalEntry.dialgated(message(decision, context), id: AuditMessageID.decision)
+        // One HMAC per entry, for the message and the field alike.
+        let pseudonym = context.number.map { pseudonymizer.pseudonym(for: $0) }
+        var entry = JournalEntry.dialgated(message(decision, context, pseudonym: pseudonym), id: AuditMessageID.decision)
         entry.append(AuditField.verdict, decision.verdict.rawValue)
         entry.append(AuditField.reason, decision.reason.rawValue)
         entry.append(AuditField.rule, Response.visible(decision.rule))
         if let regime = decision.regime { entry.append(AuditField.regime, regime.rawValue) }
         entry.append(AuditField.campaign, Response.visible(context.campaign))
-        appendNumber(context, to: &entry)
+        appendNumber(context, pseudonym: pseudonym, to: &entry)
         entry.append(AuditField.at, ISOInstant.format(context.at))
         if context.dryRun { entry.append(AuditField.dryRun, "1") }
         if let clientAt = context.clientAt { entry.append(AuditField.clientAt, ISOInstant.format(clientAt)) }
@@ -122,10 +124,12 @@ public final class AuditTrail: Sendable {
         _ event: String, number: PhoneNumber, ledgerSeq: UInt64, requestID: String?, peer: PeerCredentials?,
         reservation: String? = nil, key: String? = nil, note: String? = nil, on eventLoop: EventLoop
     ) -> EventLoopFuture<UInt64> {
+        let pseudonym = pseudonymizer.pseudonym(for: number)
+        let who = mode == .clear ? number.description : "number " + pseudonym
         var entry = JournalEntry.dialgated(
-            "\(event) recorded for \(display(number))" + (note.map { ": " + $0 } ?? ""), id: AuditMessageID.ledgerRecord)
+            "\(event) recorded for \(who)" + (note.map { ": " + $0 } ?? ""), id: AuditMessageID.ledgerRecord)
         entry.append(AuditField.event, event)
-        entry.append(AuditField.numberHMAC, pseudonymizer.pseudonym(for: number))
+        entry.append(AuditField.numberHMAC, pseudonym)
         if mode == .clear { entry.append(AuditField.number, number.description) }
         entry.append(AuditField.ledgerSeq, String(ledgerSeq))
         if let reservation { entry.append(AuditField.reservation, Response.visible(reservation)) }
@@ -158,20 +162,17 @@ public final class AuditTrail: Sendable {
         entry.append(AuditField.peerGID, String(peer.gid))
     }
 
-    private func appendNumber(_ context: Context, to entry: inout JournalEntry) {
-        if let number = context.number {
-            entry.append(AuditField.numberHMAC, pseudonymizer.pseudonym(for: number))
+    private func appendNumber(_ context: Context, pseudonym: String?, to entry: inout JournalEntry) {
+        if let number = context.number, let pseudonym {
+            entry.append(AuditField.numberHMAC, pseudonym)
             if mode == .clear { entry.append(AuditField.number, number.description) }
         }
         if let error = context.numberError { entry.append(AuditField.numberError, Response.visible(error)) }
     }
 
-    private func display(_ number: PhoneNumber) -> String {
-        mode == .clear ? number.description : "number " + pseudonymizer.pseudonym(for: number)
-    }
-
-    private func message(_ decision: Decision, _ context: Context) -> String {
-        let who = context.number.map(display) ?? "an invalid number"
+    private func message(_ decision: Decision, _ context: Context, pseudonym: String?) -> String {
+        let who =
+            mode == .clear ? context.number?.description ?? "an invalid number" : pseudonym.map { "number " + $0 } ?? "an invalid number"
         let head = context.dryRun ? "WOULD-\(decision.verdict.rawValue)" : decision.verdict.rawValue
         return "\(head) \(decision.reason.rawValue): \(who), campaign \(Response.visible(context.campaign))"
     }

@@ -61,12 +61,14 @@ public struct EncodedJournalEntry: Sendable {
 
     /// Calls `body` with one iovec per field, pointing into the buffer.
     func withIOVecs<R>(_ body: (UnsafeMutableBufferPointer<iovec>) -> R) -> R {
-        var bytes = bytes
-        return bytes.withUnsafeMutableBytes { buffer in
+        // Read-only: sendv never writes through an iovec, so the entry's bytes are lent as they
+        // are, not copied for a mutable pointer.
+        return bytes.withUnsafeBytes { buffer in
             withUnsafeTemporaryAllocation(of: iovec.self, capacity: ends.count) { iovecs in
                 var start = 0
                 for (index, end) in ends.enumerated() {
-                    iovecs[index] = iovec(iov_base: buffer.baseAddress! + start, iov_len: end - start)
+                    iovecs[index] = iovec(
+                        iov_base: UnsafeMutableRawPointer(mutating: buffer.baseAddress! + start), iov_len: end - start)
                     start = end
                 }
                 return body(iovecs)

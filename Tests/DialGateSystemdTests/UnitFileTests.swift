@@ -4,11 +4,11 @@ import Testing
 /// The shipped systemd units, account and directory declarations pass systemd's own checks.
 @Suite("systemd unit files")
 struct UnitFileTests {
-    /// The two units in a temporary directory, ExecStart pointing at /bin/true.
+    /// The two units in a temporary directory, ExecStart and ExecReload pointing at /bin/true.
     ///
     /// `systemd-analyze verify` fails a unit whose ExecStart binary does not exist, and
-    /// /usr/bin/dialgated is not installed where the tests run. The rewrite changes only that
-    /// path; every other line is checked as shipped. (verify does not resolve User= or
+    /// /usr/bin/dialgated is not installed where the tests run. The rewrite changes only those
+    /// paths; every other line is checked as shipped. (verify does not resolve User= or
     /// SocketGroup=: accounts are resolved when the service starts. The sysusers test below
     /// checks that the accounts the units name are declared.)
     private func unitsForChecking() throws -> URL {
@@ -16,6 +16,7 @@ struct UnitFileTests {
         for name in ["dialgate.service", "dialgate.socket"] {
             var text = try String(contentsOf: TestSupport.systemdDirectory.appendingPathComponent(name), encoding: .utf8)
             text = text.replacingOccurrences(of: "ExecStart=/usr/bin/dialgated ", with: "ExecStart=/bin/true ")
+            text = text.replacingOccurrences(of: "ExecReload=+/usr/bin/dialgate ", with: "ExecReload=+/bin/true ")
             try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         return directory
