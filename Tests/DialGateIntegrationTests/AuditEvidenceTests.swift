@@ -56,19 +56,26 @@ struct AuditEvidenceTests {
     @Test("each list load names every file with the SHA-256 of its bytes, and the decisions' snapshot id is made from them")
     func theManifestNamesEachFileWithItsSHA256() async throws {
         try await onOwnThread {
-            let daemon = try RunningDaemon(lists: TestLists.standard)
+            // One file larger than the loader's 1 MiB read chunk, so its digest spans chunks.
+            let cleared = "# dialgate-list kind=bloctel-cleared as-of=2026-11-02\n"
+                + (0..<150_000).map { String(format: "0199%06d\n", $0) }.joined()
+            #expect(cleared.utf8.count > 1 << 20)
+            var lists = TestLists.standard
+            lists["bloctel-2026-11-02-cleared.txt"] = cleared
+            let daemon = try RunningDaemon(lists: lists)
             let run = try daemon.auditRun()
             _ = try daemon.ask("CHECK \(TestLists.consenting) campaign=fibre-promo at=\(TestLists.monday)")
             let load = try #require(try Self.entries(of: run, id: AuditMessageID.listReloaded).first)
             let json = try #require(load["DIALGATE_MANIFEST"] as? String)
             let manifest = try #require(ListManifest(json: json))
 
-            #expect(manifest.files.map(\.name) == TestLists.standard.keys.sorted())
+            #expect(manifest.files.map(\.name) == lists.keys.sorted())
             for file in manifest.files {
                 #expect(file.sha256 == (try Self.sha256sum(daemon.listsPath + "/" + file.name)), "\(file.name)")
             }
             #expect(manifest.files.first { $0.name == "internal-optout.txt" }.map { ($0.kind, $0.asOf, $0.records) }
                 .map { $0 == ("internal-optout", "2026-11-01", 3) } == true)
+            #expect(manifest.files.first { $0.name == "bloctel-2026-11-02-cleared.txt" }?.records == 150_000)
             #expect(Set(Self.values(load, "DIALGATE_LIST_SHA256")) == Set(manifest.files.map(\.sha256)))
             #expect(Set(Self.values(load, "DIALGATE_LIST_FILE")) == Set(manifest.files.map(\.name)))
 
