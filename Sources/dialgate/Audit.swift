@@ -88,11 +88,14 @@ struct AuditScope: ParsableArguments {
 
     /// The decisions answered DENY audit-unavailable after their deadline, whatever their
     /// entry says: the abandonment notes (`MESSAGE_ID=86ede63e…`) in scope, as `run/seq`.
+    /// The daemon sends a note right after the entry it is about, so the notes are read a
+    /// minute past the period's end: a decision just before the end is still told right.
     func abandonedDecisions() throws -> Set<String> {
         let (reader, end) = try open(messageIDs: [AuditMessageID.auditAbandoned])
+        let lateEnd = end.map { $0 + 60_000_000 }
         var abandoned: Set<String> = []
         do {
-            while let (fields, _) = try reader.next(before: end, fields: [AuditField.run, AuditField.abandonedSeq]) {
+            while let (fields, _) = try reader.next(before: lateEnd, fields: [AuditField.run, AuditField.abandonedSeq]) {
                 if let run = fields[AuditField.run], let seq = fields[AuditField.abandonedSeq] { abandoned.insert(run + "/" + seq) }
             }
         } catch {
