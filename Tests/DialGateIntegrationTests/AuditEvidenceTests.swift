@@ -1,4 +1,5 @@
 import DialGateAudit
+import DialGateSystemd
 import DialGateTestSupport
 import Foundation
 import Testing
@@ -204,6 +205,36 @@ struct AuditEvidenceTests {
             #expect(table.output.contains("\nby campaign\n"))
             #expect(table.output.contains("\nby day\n"))
             #expect(table.output.contains("\n\(today)      1     3           1      5\n"))
+        }
+    }
+
+    @Test("a decision whose entry reached the journal after its deadline counts as the DENY audit-unavailable its client got")
+    func aLateEntryCountsAsItsAnswer() async throws {
+        try await onOwnThread {
+            // Written by this process as dialgated would: an ALLOW entry, then the note that
+            // it came too late, so the client was answered DENY audit-unavailable.
+            let run = "late" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let decision = { (seq: Int, verdict: String, reason: String) in
+                try Journal.send([
+                    "MESSAGE_ID": AuditMessageID.decision, "DIALGATE_RUN": run, "DIALGATE_SEQ": String(seq),
+                    "DIALGATE_VERDICT": verdict, "DIALGATE_REASON": reason, "DIALGATE_CAMPAIGN": "fibre-promo",
+                    "MESSAGE": "test decision \(seq)",
+                ])
+            }
+            try Journal.send(["MESSAGE_ID": AuditMessageID.started, "DIALGATE_RUN": run, "MESSAGE": "test run started"])
+            try decision(1, "ALLOW", "consent")
+            try Journal.send([
+                "MESSAGE_ID": AuditMessageID.auditAbandoned, "DIALGATE_RUN": run, "DIALGATE_SEQ": "2",
+                "DIALGATE_ABANDONED_SEQ": "1", "MESSAGE": "test: entry 1 reached the journal after its deadline",
+            ])
+            try decision(3, "ALLOW", "consent")
+            _ = try JournalQuery.entries(matching: "DIALGATE_RUN=\(run)", atLeast: 4)
+
+            let summary = try Self.dialgate(["audit", "summary", "--run", run, "--format", "csv"])
+            #expect(summary.status == 0)
+            #expect(CSVText.parse(summary.output).dropFirst().map { $0.dropFirst(2).joined(separator: " ") } == [
+                "ALLOW consent 1", "DENY audit-unavailable 1",
+            ])
         }
     }
 
