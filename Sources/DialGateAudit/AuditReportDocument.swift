@@ -272,6 +272,7 @@ public struct AuditReportDocument: Sendable {
                 [time(entry.at), entry.run ?? "-", entry.trigger ?? "-", entry.id, entry.beforePeriod ? "in force when the period began" : ""]
             })
         var seen: Set<String> = []
+        var previous: PolicyRecord?
         for entry in policies where !seen.contains(entry.id) {
             seen.insert(entry.id)
             out += "<h3>Policy <code>\(e(entry.id))</code></h3>\n"
@@ -279,9 +280,19 @@ public struct AuditReportDocument: Sendable {
                 out += "<p class=\"bad\">Its values could not be read from the entry.</p>\n"
                 continue
             }
+            // What changed from the policy shown before it, so a reload's effect reads at once.
+            let before = previous
             out += table(
-                ["key", "value", "reading"],
-                record.settings.map { [$0.key, $0.value, PolicyRecord.unconfirmedReadings.contains($0.key) ? "unconfirmed" : ""] })
+                ["key", "value", "reading", "before"],
+                record.settings.map { setting in
+                    let earlier = before?[setting.key]
+                    return [
+                        setting.key, setting.value, PolicyRecord.unconfirmedReadings.contains(setting.key) ? "unconfirmed" : "",
+                        earlier.map { $0 == setting.value ? "" : "was \($0)" } ?? "",
+                    ]
+                },
+                classes: { row in row.last?.isEmpty == false ? "changed" : "" })
+            previous = record
             if !record.campaigns.isEmpty {
                 out += "<h4>Campaigns</h4>\n"
                 out += table(
@@ -356,7 +367,7 @@ public struct AuditReportDocument: Sendable {
         h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}\
         table{border-collapse:collapse;margin:.5em 0 1em}th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}\
         th{background:#f2f2f2}td.n{text-align:right;font-variant-numeric:tabular-nums}\
-        tr.bad td{background:#fdecea}.ok{color:#1b5e20}.bad{color:#b71c1c}.none{color:#777}\
+        tr.bad td{background:#fdecea}tr.changed td{background:#fff8e1}.ok{color:#1b5e20}.bad{color:#b71c1c}.none{color:#777}\
         code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}\
         dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0;word-break:break-word}\
         figure{margin:0}figcaption{color:#555;font-size:.9em}\

@@ -122,10 +122,23 @@ struct AuditReportDocumentTests {
         #expect(Self.document(snapshot: "0000000000000000").html.contains("MISMATCH"))
     }
 
+    @Test("a later policy says which values changed from the one before it")
+    func policyChanges() {
+        var document = Self.document()
+        var fewer = PolicySettings()
+        fewer.maxAttempts = 2
+        let record = PolicyRecord(policy: fewer, campaigns: [])
+        document.policies.append(
+            .init(at: Self.since.addingTimeInterval(600), run: "run-whole", trigger: "command", id: record.id, record: record, beforePeriod: false))
+        let html = document.html
+        #expect(html.contains("<tr class=\"changed\"><td>max-attempts</td><td class=\"n\">2</td><td></td><td>was 4</td></tr>"))
+        #expect(html.components(separatedBy: "<tr class=\"changed\">").count - 1 == 1)
+    }
+
     @Test("the policy values in force are listed, the unconfirmed readings marked")
     func policy() {
         let html = Self.document().html
-        #expect(html.contains("<tr><td>max-attempts</td><td class=\"n\">4</td><td></td></tr>"))
-        #expect(html.contains("<tr><td>callback-exception</td><td>true</td><td>unconfirmed</td></tr>"))
+        #expect(html.contains("<tr><td>max-attempts</td><td class=\"n\">4</td><td></td><td></td></tr>"))
+        #expect(html.contains("<tr><td>callback-exception</td><td>true</td><td>unconfirmed</td><td></td></tr>"))
     }
 }

@@ -268,7 +268,7 @@ struct AuditEvidenceTests {
                 #expect(html.contains("<code>\(try Self.sha256sum(daemon.listsPath + "/" + name))</code>"), "\(name)")
             }
             #expect(html.contains("gives this snapshot id"))
-            #expect(html.contains("<tr><td>max-attempts</td><td class=\"n\">4</td><td></td></tr>"))
+            #expect(html.contains("<tr><td>max-attempts</td><td class=\"n\">4</td><td></td><td></td></tr>"))
             var host = [UInt8](repeating: 0, count: 256)
             gethostname(&host, 255)
             #expect(html.contains("<dt>Host</dt><dd>\(HTML.escape(String(decoding: host.prefix { $0 != 0 }, as: UTF8.self)))</dd>"))
