@@ -32,7 +32,11 @@ let package = Package(
         // The domain's inputs from disk: the TOML configuration and the list directory.
         .target(
             name: "DialGateConfig",
-            dependencies: ["DialGateCore", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: [
+                "DialGateCore", .product(name: "TOMLKit", package: "TOMLKit"),
+                // SHA-256 of each list file, for the snapshot id and the manifest.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The wire protocol: line parsing and formatting, pure.
         .target(name: "DialGateProtocol", dependencies: ["DialGateCore"]),

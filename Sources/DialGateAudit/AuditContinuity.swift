@@ -105,25 +105,29 @@ public struct AuditContinuity: Sendable {
     /// The runs read, in the order they first appeared.
     public var report: [Run] { order.compactMap { runs[$0] } }
 
-    /// A run's start entry, written by process `writer` (its `_PID`).
-    public mutating func started(run: String, at time: Date, writer: String) {
+    /// A run's start entry, written by process `writer` (its `_PID`). Each of these calls
+    /// returns whether the entry was taken as the run's own: false for a foreign one.
+    @discardableResult
+    public mutating func started(run: String, at time: Date, writer: String) -> Bool {
         update(run, writer: writer) { $0.startedAt = time }
     }
 
     /// A sequenced entry (a decision or a ledger event) with its number, written by process `writer`.
-    public mutating func decision(run: String, seq: UInt64, writer: String) {
+    @discardableResult
+    public mutating func decision(run: String, seq: UInt64, writer: String) -> Bool {
         update(run, writer: writer) { $0.read(seq) }
     }
 
     /// A run's stop entry, with the last sequence number it wrote, written by process `writer`.
-    public mutating func stopped(run: String, lastSeq: UInt64, at time: Date, writer: String) {
+    @discardableResult
+    public mutating func stopped(run: String, lastSeq: UInt64, at time: Date, writer: String) -> Bool {
         update(run, writer: writer) {
             $0.stoppedAt = time
             $0.lastAnnounced = lastSeq
         }
     }
 
-    private mutating func update(_ id: String, writer: String, _ change: (inout Run) -> Void) {
+    private mutating func update(_ id: String, writer: String, _ change: (inout Run) -> Void) -> Bool {
         if runs[id] == nil {
             runs[id] = Run(id: id)
             order.append(id)
@@ -133,8 +137,9 @@ public struct AuditContinuity: Sendable {
         if runs[id]!.writer == nil { runs[id]!.writer = writer }
         guard runs[id]!.writer == writer else {
             runs[id]!.foreign += 1
-            return
+            return false
         }
         change(&runs[id]!)
+        return true
     }
 }

@@ -46,4 +46,31 @@ public enum AuditField {
     /// The entry an `auditAbandoned` entry is about.
     public static let abandonedSeq = "DIALGATE_ABANDONED_SEQ"
     public static let problem = "DIALGATE_PROBLEM"
+
+    // The evidence of what decisions were made from (docs/audit.md).
+
+    /// What started a list load or a policy entry: `start`, `signal`, `change`, `command`.
+    public static let trigger = "DIALGATE_TRIGGER"
+    /// SHA-256 of a snapshot's manifest text, 64 hex digits; `snapshot` is its first 16.
+    public static let snapshotSHA256 = "DIALGATE_SNAPSHOT_SHA256"
+    /// A list load's files as one JSON array (`ListManifest`).
+    public static let manifest = "DIALGATE_MANIFEST"
+    /// One per file of a list load, repeated: its name.
+    public static let listFile = "DIALGATE_LIST_FILE"
+    /// One per file of a list load, repeated: the SHA-256 of its bytes, so that
+    /// `journalctl DIALGATE_LIST_SHA256=<sha256sum of a file>` finds every load of that copy.
+    public static let listSHA256 = "DIALGATE_LIST_SHA256"
+    /// How many files a list load holds.
+    public static let listCount = "DIALGATE_LIST_COUNT"
+    /// Problems that did not stop a load (bad lines, removed files).
+    public static let warnings = "DIALGATE_WARNINGS"
+    /// The policy in force, as one JSON object of its configuration keys (`PolicyRecord`).
+    public static let policy = "DIALGATE_POLICY"
+    /// The campaigns in force, as one JSON array.
+    public static let campaigns = "DIALGATE_CAMPAIGNS"
+    /// First 16 hex digits of the SHA-256 of the policy and campaigns: equal ids, equal rules.
+    public static let policyID = "DIALGATE_POLICY_ID"
+    /// Each policy key also has a field of its own, `DIALGATE_POLICY_` and the key in capitals
+    /// with `_` for `-` (`DIALGATE_POLICY_MAX_ATTEMPTS=4`), for journalctl matches.
+    public static let policyKeyPrefix = "DIALGATE_POLICY_"
 }

@@ -32,6 +32,9 @@ public enum AuditMessageID {
     /// Reading its own trail back, the daemon found entries it answered that journald never
     /// wrote (`DIALGATE_MISSING`): the datagrams were queued and then lost.
     public static let auditGap = "cf264523e7004521ac4e0bce4b4c7d3f"
+    /// The policy values and campaigns in force from now on, journaled at start and at each
+    /// reload that applied a configuration (`DIALGATE_POLICY`, `DIALGATE_POLICY_ID`).
+    public static let policyInForce = "40d4ec40877640aba2d38fd8c0552da3"
 
     /// The kinds of entry that carry a run's sequence number (`DIALGATE_SEQ`): one sequence for
     /// all of them, so a missing entry of any kind shows as a gap.
@@ -52,5 +55,6 @@ public enum AuditMessageID {
         ("ledgerFailed", ledgerFailed),
         ("ledgerRecovered", ledgerRecovered),
         ("auditGap", auditGap),
+        ("policyInForce", policyInForce),
     ]
 }

@@ -1,3 +1,4 @@
+import Crypto
 import DialGateCore
 import Foundation
 
@@ -57,13 +58,16 @@ public struct ListDirectoryLoader: Sendable {
         var refusals: [ListProblem] = []
         var warnings: [ListProblem] = []
         var files: [ListFile] = []
+        var digests: [String: String] = [:]
         let previousFiles = Dictionary((previous?.files ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for name in names {
             let contents: Data
             do {
-                contents = try Data(contentsOf: URL(fileURLWithPath: path(of: name)))
+                let read = try Self.readHashing(path(of: name))
+                contents = read.contents
+                digests[name] = read.sha256
             } catch {
-                refusals.append(ListProblem(.unreadableFile, file: name, message: "cannot read: \(error.localizedDescription)"))
+                refusals.append(ListProblem(.unreadableFile, file: name, message: "cannot read: \(error)"))
                 continue
             }
             do {
@@ -94,7 +98,68 @@ public struct ListDirectoryLoader: Sendable {
         guard refusals.isEmpty else {
             return .failure(ListLoadFailure(problems: Self.ordered(refusals + warnings)))
         }
-        return .success(ListLoad(snapshot: Snapshot(files: files, loadedAt: now), warnings: warnings))
+        let snapshot = Snapshot(files: files, sha256: digests, loadedAt: now) { Self.hex(SHA256.hash(data: $0)) }
+        return .success(ListLoad(snapshot: snapshot, warnings: warnings))
+    }
+
+    /// Why a file could not be read: the call that failed and its errno.
+    struct ReadFailure: Error, CustomStringConvertible {
+        let call: String
+        let code: Int32
+        var description: String { "\(call): \(String(cString: strerror(code)))" }
+    }
+
+    /// How much of a file is read, and hashed, at a time: small enough that the hash reads
+    /// bytes the read just left in the cache, large enough that calls cost nothing.
+    static let readChunkBytes = 1 << 20
+
+    /// Reads the file at `path` whole, and its SHA-256 (64 lowercase hex digits) on the way:
+    /// each chunk is hashed as soon as it is read, so the digest costs no second pass over a
+    /// large list from memory. A file that grows while read is read to its end.
+    static func readHashing(_ path: String) throws(ReadFailure) -> (contents: Data, sha256: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ReadFailure(call: "open", code: errno) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw ReadFailure(call: "fstat", code: errno) }
+        // One byte more than the size, so that the end is seen without growing the buffer.
+        var capacity = max(Int(status.st_size), 0) + 1
+        guard var buffer = malloc(capacity) else { throw ReadFailure(call: "malloc", code: ENOMEM) }
+        var length = 0
+        var hasher = SHA256()
+        while true {
+            if length == capacity {
+                capacity *= 2
+                guard let grown = realloc(buffer, capacity) else {
+                    free(buffer)
+                    throw ReadFailure(call: "realloc", code: ENOMEM)
+                }
+                buffer = grown
+            }
+            let count = read(descriptor, buffer + length, min(capacity - length, readChunkBytes))
+            if count < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                free(buffer)
+                throw ReadFailure(call: "read", code: code)
+            }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer + length, count: count))
+            length += count
+        }
+        let contents = Data(bytesNoCopy: buffer, count: length, deallocator: .free)
+        return (contents, hex(hasher.finalize()))
+    }
+
+    /// Bytes as lowercase hex digits.
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The list files of the directory, sorted by name.

@@ -18,14 +18,49 @@ public final class Snapshot: Sendable {
         public var count: Int { index.count }
     }
 
-    /// A short, stable identifier of the content: FNV-1a 64 over the file names and their
-    /// contents' digests, in hex. Two snapshots of the same files have the same id; any change
-    /// of content changes it. Decisions carry it so an auditor knows which lists were used.
+    /// One file of the snapshot as an auditor checks it: what the header said, what was read,
+    /// and the SHA-256 of the file's bytes, which `sha256sum` of the same file reproduces.
+    public struct ManifestFile: Hashable, Sendable {
+        public let name: String
+        public let kind: ListKind
+        public let asOf: CalendarDay
+        public let records: Int
+        public let badLines: Int
+        /// SHA-256 of the file's bytes as read, 64 lowercase hex digits.
+        public let sha256: String
+        /// Extra `key=value` pairs of the header (`source=bloctel`).
+        public let attributes: [String: String]
+
+        public init(
+            name: String, kind: ListKind, asOf: CalendarDay, records: Int, badLines: Int, sha256: String,
+            attributes: [String: String] = [:]
+        ) {
+            self.name = name
+            self.kind = kind
+            self.asOf = asOf
+            self.records = records
+            self.badLines = badLines
+            self.sha256 = sha256
+            self.attributes = attributes
+        }
+    }
+
+    /// A SHA-256 function over bytes, answering 64 lowercase hex digits. DialGateCore has no
+    /// cryptography of its own; the loader passes swift-crypto's.
+    public typealias SHA256Hex = (_ bytes: [UInt8]) -> String
+
+    /// A short, stable identifier of the content: the first 16 hex digits of `sha256`. Two
+    /// snapshots of the same files have the same id; any change of content changes it.
+    /// Decisions carry it (`DIALGATE_SNAPSHOT`), so an auditor knows which files were used.
     public let id: String
+    /// SHA-256 of `manifestText`, 64 hex digits: the whole of which `id` is the start.
+    public let sha256: String
     /// When it was loaded (the `now` given to the loader).
     public let loadedAt: Date
     /// One summary per file, by file name.
     public let files: [ListFileSummary]
+    /// One entry per file, by file name: its SHA-256 with what was read from it.
+    public let manifest: [ManifestFile]
 
     private let internalOptOut: [NumberList]
     private let operatorOptOut: [NumberList]
@@ -36,9 +71,23 @@ public final class Snapshot: Sendable {
     private let businessActivities: [UInt64: [String]]
 
     /// Builds a snapshot from parsed files (any order; several files of one kind are allowed).
-    public init(files: [ListFile], loadedAt: Date) {
+    ///
+    /// - Parameters:
+    ///   - sha256: the SHA-256 of each file's bytes, by file name; every file must have one.
+    ///   - hash: the SHA-256 function that makes the id from the files' digests.
+    public convenience init(files: [ListFile], sha256 digests: [String: String], loadedAt: Date, hash: SHA256Hex) {
         let files = files.sorted { $0.name < $1.name }
-        var id = FNV1a64()
+        let manifest = files.map { file in
+            guard let digest = digests[file.name] else { preconditionFailure("no SHA-256 given for \(file.name)") }
+            return ManifestFile(
+                name: file.name, kind: file.kind, asOf: file.asOf, records: file.records, badLines: file.badLines,
+                sha256: digest, attributes: file.attributes)
+        }
+        let sha256 = hash(Array(Self.manifestText(manifest).utf8))
+        self.init(files: files, manifest: manifest, sha256: sha256, loadedAt: loadedAt)
+    }
+
+    private init(files: [ListFile], manifest: [ManifestFile], sha256: String, loadedAt: Date) {
         var internalOptOut: [NumberList] = []
         var operatorOptOut: [NumberList] = []
         var bloctelRegistered: [NumberList] = []
@@ -47,9 +96,6 @@ public final class Snapshot: Sendable {
         var contracts: [UInt64: [ContractRecord]] = [:]
         var businessActivities: [UInt64: [String]] = [:]
         for file in files {
-            id.add(file.name)
-            id.add(0)
-            id.add(file.digest)
             switch file.content {
             case .numbers(let keys):
                 let list = NumberList(file: file.name, kind: file.kind, asOf: file.asOf, index: NumberIndex(keys: keys))
@@ -75,9 +121,11 @@ public final class Snapshot: Sendable {
         func newestFirst(_ lists: [NumberList]) -> [NumberList] {
             lists.sorted { ($0.asOf, $1.file) > ($1.asOf, $0.file) }
         }
-        self.id = id.hex
+        self.id = String(sha256.prefix(16))
+        self.sha256 = sha256
         self.loadedAt = loadedAt
         self.files = files.map(\.summary)
+        self.manifest = manifest
         self.internalOptOut = internalOptOut
         self.operatorOptOut = newestFirst(operatorOptOut)
         self.bloctelRegistered = newestFirst(bloctelRegistered)
@@ -89,7 +137,21 @@ public final class Snapshot: Sendable {
 
     /// A snapshot of no lists, as an empty directory gives: nothing is cleared, so the policy
     /// denies what needs a clearance or a consent.
-    public static func empty(loadedAt: Date) -> Snapshot { Snapshot(files: [], loadedAt: loadedAt) }
+    public static func empty(loadedAt: Date) -> Snapshot {
+        Snapshot(files: [], manifest: [], sha256: emptySHA256, loadedAt: loadedAt)
+    }
+
+    /// SHA-256 of no bytes: the `sha256` of a snapshot of no files (`printf '' | sha256sum`).
+    static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+    /// The text whose SHA-256 is the snapshot's: one line per file, `<sha256>  <name>`, in the
+    /// byte order of the names, each ending in a newline. That is `sha256sum`'s own output,
+    /// so an auditor holding the files reproduces the id with
+    /// `LC_ALL=C sha256sum -- <the files, sorted> | sha256sum | cut -c1-16`.
+    public static func manifestText(_ manifest: [ManifestFile]) -> String {
+        manifest.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            .map { "\($0.sha256)  \($0.name)\n" }.joined()
+    }
 
     /// What the lists say about `number`: the list part of `CallFacts` (the ledger adds
     /// attempts, refusals and its own opt-outs and consents).

@@ -55,7 +55,8 @@ public struct Daemon: Sendable {
         let store = StateStore(
             ServingState(configuration: configuration, lists: nil, listsProblem: "loading", access: .rootOnly))
         let reloader = Reloader(
-            configurationPath: configurationPath, store: store, notifier: notifier, statistics: statistics, logger: logger)
+            configurationPath: configurationPath, store: store, notifier: notifier, statistics: statistics, logger: logger,
+            auditRun: audit.run)
         await reloader.loadAtStart(configuration)
         ledger?.onHealthChange { [logger, statistics] failure in
             statistics.ledgerFailure = failure

@@ -19,19 +19,31 @@ public enum ReloadOutcome: Sendable {
 /// The new state is built off to the side and swapped in whole; if anything in it is bad the
 /// previous state keeps serving and the failure is reported (journal, status line, STATS,
 /// the RELOAD answer). One reload runs at a time.
+///
+/// What a decision was made from is journaled before the state that makes it is swapped in,
+/// so every decision entry comes after the entries that explain it: the list-loaded entry
+/// with the manifest of its snapshot (each file's name, kind, as-of, records and SHA-256),
+/// and a policy entry with the rules of the configuration (docs/audit.md).
 public actor Reloader: Service {
     private let configurationPath: String
     private let store: StateStore
     private let notifier: SystemdNotifier
     private let statistics: Statistics
     private let logger: Logger
+    /// The audit run these entries belong to (`DIALGATE_RUN`), so a report finds a run's
+    /// lists and policy.
+    private let auditRun: String?
     private var signature: DirectorySignature?
     /// The configuration the daemon started from: what keys that need a restart still hold.
     private var startedWith: Configuration?
     /// A line for the status: when the last reload ran and how it ended.
     public private(set) var lastResult = "not yet"
 
-    public init(configurationPath: String, store: StateStore, notifier: SystemdNotifier, statistics: Statistics, logger: Logger) {
+    public init(
+        configurationPath: String, store: StateStore, notifier: SystemdNotifier, statistics: Statistics, logger: Logger,
+        auditRun: String? = nil
+    ) {
+        self.auditRun = auditRun
         self.configurationPath = configurationPath
         self.store = store
         self.notifier = notifier
@@ -74,9 +86,9 @@ public actor Reloader: Service {
             access = try AccessControl(resolving: configuration.access)
         } catch {
             if current.lists == nil {
-                store.replace(
-                    with: ServingState(
-                        configuration: configuration, lists: nil, listsProblem: "\(error)", access: .rootOnly))
+                install(
+                    ServingState(configuration: configuration, lists: nil, listsProblem: "\(error)", access: .rootOnly),
+                    trigger: trigger)
             }
             return failed(trigger: trigger, problem: "configuration: \(error)")
         }
@@ -95,30 +107,35 @@ public actor Reloader: Service {
         case .failure(let failure):
             if current.lists == nil {
                 // Nothing served yet: keep the configuration, deny with the reason.
-                store.replace(
-                    with: ServingState(
-                        configuration: configuration, lists: nil, listsProblem: "\(failure)", access: access))
+                install(
+                    ServingState(configuration: configuration, lists: nil, listsProblem: "\(failure)", access: access),
+                    trigger: trigger)
             }
             signature = files
             return failed(trigger: trigger, problem: "\(failure)")
         case .success(let load):
-            store.replace(
-                with: ServingState(configuration: configuration, lists: load.snapshot, listsProblem: nil, access: access))
-            signature = files
-            statistics.countReload(succeeded: true)
             let snapshot = load.snapshot
-            lastResult = "ok at \(ISOInstant.format(Date()))"
             for warning in load.warnings {
                 logger.warning("list problem", metadata: ["problem": "\(warning)"])
             }
+            // Before the swap: no decision from this snapshot precedes its manifest.
             var entry = JournalEntry.dialgated(
-                "lists loaded (\(trigger)): snapshot \(snapshot.id), \(snapshot.totalNumbers) numbers, \(load.warnings.count) warnings",
+                "lists loaded (\(trigger)): snapshot \(snapshot.id), \(snapshot.files.count) files, \(snapshot.totalNumbers) numbers, "
+                    + "\(load.warnings.count) warnings",
                 id: AuditMessageID.listReloaded, priority: load.warnings.isEmpty ? .info : .warning)
-            entry.append("DIALGATE_TRIGGER", trigger)
-            entry.append("DIALGATE_SNAPSHOT", snapshot.id)
-            entry.append("DIALGATE_WARNINGS", String(load.warnings.count))
+            if let auditRun { entry.append(AuditField.run, auditRun) }
+            entry.append(AuditField.trigger, trigger)
+            entry.append(AuditField.snapshot, snapshot.id)
+            entry.append(AuditField.snapshotSHA256, snapshot.sha256)
+            for (name, value) in ListManifest(snapshot).journalFields { entry.append(name, value) }
+            entry.append(AuditField.warnings, String(load.warnings.count))
             if !restartNeeded.isEmpty { entry.append("DIALGATE_RESTART_NEEDED", restartNeeded.joined(separator: ",")) }
             entry.sendShowing(on: logger)
+            install(
+                ServingState(configuration: configuration, lists: snapshot, listsProblem: nil, access: access), trigger: trigger)
+            signature = files
+            statistics.countReload(succeeded: true)
+            lastResult = "ok at \(ISOInstant.format(Date()))"
             var facts = [
                 Fact("reloaded", trigger), Fact("snapshot", snapshot.id), Fact("numbers", String(snapshot.totalNumbers)),
                 Fact("warnings", String(load.warnings.count)),
@@ -127,6 +144,19 @@ public actor Reloader: Service {
             if !restartNeeded.isEmpty { facts.append(Fact("restart_needed", restartNeeded.joined(separator: ","))) }
             return .success(facts)
         }
+    }
+
+    /// Journals the rules of `state`'s configuration, then makes it the state decisions read:
+    /// in that order, so that the policy entry precedes every decision made under it.
+    private func install(_ state: ServingState, trigger: String) {
+        let record = PolicyRecord(policy: state.configuration.policy, campaigns: state.configuration.campaigns)
+        var entry = JournalEntry.dialgated(
+            "policy in force (\(trigger)): \(record.summary), policy \(record.id)", id: AuditMessageID.policyInForce)
+        if let auditRun { entry.append(AuditField.run, auditRun) }
+        entry.append(AuditField.trigger, trigger)
+        for (name, value) in record.journalFields { entry.append(name, value) }
+        entry.sendShowing(on: logger)
+        store.replace(with: state)
     }
 
     private func failed(trigger: String, problem: String) -> ReloadOutcome {

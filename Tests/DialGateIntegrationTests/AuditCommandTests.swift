@@ -46,6 +46,19 @@ struct AuditCommandTests {
             #expect(!line.contains("stopped=- "))
             #expect(line.contains(" seq=1..\(decisions) entries=\(decisions) last-seq=\(decisions) missing=none pid=\(daemon.process.pid) result=complete"))
             #expect(lines.last == "runs=1 entries=\(decisions) missing=0 result=complete")
+
+            // The same values, one row or object per run, for a spreadsheet or a program.
+            let csv = try Self.dialgate(["audit", "verify", "--run", run, "--format", "csv"])
+            #expect(csv.status == 0)
+            let rows = CSVText.parse(csv.output)
+            #expect(rows.count == 2)
+            let row = Dictionary(uniqueKeysWithValues: zip(rows[0], rows[1]))
+            #expect(row["run"] == run && row["first_seq"] == "1" && row["last_seq"] == String(decisions))
+            #expect(row["missing_count"] == "0" && row["pid"] == String(daemon.process.pid) && row["result"] == "complete")
+            let jsonl = try Self.dialgate(["audit", "verify", "--run", run, "--format", "jsonl"])
+            #expect(jsonl.status == 0)
+            let object = try #require(JSONText.parse(jsonl.output) as? [String: String])
+            #expect(object == row)
         }
     }
 
