@@ -38,7 +38,13 @@ local function init()
         lua_dir = define("DIALGATE_LUA_DIR", "/usr/local/share/lua/5.1"),
     }
     package.path = settings.lua_dir .. "/?.lua;" .. package.path
-    dialgate = require("dialgate")
+    local ok, module = pcall(require, "dialgate")
+    if not ok then
+        -- Every INVITE is refused 503 until this is fixed (and Kamailio restarted).
+        KSR.err("dialgate: cannot load the client module from " .. settings.lua_dir .. ": " .. tostring(module) .. "\n")
+        return
+    end
+    dialgate = module
     local levels = { error = "err", warning = "warn", info = "info" }
     dialgate.configure {
         socket = settings.socket,
@@ -103,6 +109,10 @@ local function gate_invite()
     end
     KSR.tm.t_reply(100, "Trying")
 
+    if not dialgate then
+        refuse({ head = "DENY", word = "gate-unreachable", class = "unavailable", fields = { message = "client module not loaded" } })
+        return
+    end
     local verdict = dialgate.check(number, campaign, call_id, settings.deadline_ms)
     if verdict.head ~= "ALLOW" then
         KSR.info("dialgate: " .. number .. " campaign=" .. campaign .. " refused: "
@@ -171,7 +181,12 @@ function ksr_request_route()
     end
     KSR.hdr.remove("Route")
     if KSR.is_INVITE() then
-        gate_invite()
+        -- An error in the hook refuses the call (fail closed): it is never relayed unchecked.
+        local ok, err = pcall(gate_invite)
+        if not ok then
+            KSR.err("dialgate: hook error, refusing the call: " .. tostring(err) .. "\n")
+            if KSR.tm.t_reply(503, "Service Unavailable") < 0 then KSR.sl.sl_send_reply(503, "Service Unavailable") end
+        end
         return 1
     end
     if KSR.is_ACK() then return 1 end
@@ -192,7 +207,7 @@ end
 -- Sends the ATTEMPT for a relayed call once (a report repeated under its key records once
 -- anyway, but there is no need to send one per retransmitted 200).
 local function report(code, timed_out)
-    if kept("dg_reported") == "yes" or not kept("dg_number") then return end
+    if not dialgate or kept("dg_reported") == "yes" or not kept("dg_number") then return end
     KSR.pv.sets("$avp(dg_reported)", "yes")
     local reservation = kept("dg_reservation")
     dialgate.report_attempt(kept("dg_number"), kept("dg_campaign"), reservation ~= "" and reservation or nil,
@@ -202,14 +217,18 @@ end
 -- Every reply to a relayed INVITE; a 2xx is final at once (a negative one goes to the failure route).
 function ksr_dialgate_reply()
     local code = tonumber(KSR.pv.get("$rs")) or 0
-    if code >= 200 and code < 300 then report(code, false) end
+    if code >= 200 and code < 300 then
+        local ok, err = pcall(report, code, false)
+        if not ok then KSR.err("dialgate: report failed: " .. tostring(err) .. "\n") end
+    end
     return 1
 end
 
 -- The final negative answer of a relayed INVITE, received or made by tm (408 on timeout).
 function ksr_dialgate_failure()
     local code = tonumber(KSR.pv.get("$T_reply_code")) or 0
-    report(code, KSR.tm.t_branch_timeout() > 0)
+    local ok, err = pcall(report, code, KSR.tm.t_branch_timeout() > 0)
+    if not ok then KSR.err("dialgate: report failed: " .. tostring(err) .. "\n") end
     return 1
 end
 
