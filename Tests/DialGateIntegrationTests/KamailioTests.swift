@@ -243,7 +243,7 @@ final class KamailioRig: @unchecked Sendable {
         let kamailio = [
             Self.kamailio, "-DD", "-E", "-f", Self.contrib + "/kamailio/kamailio.cfg", "-Y", directory, "-m", "64", "-M", "8",
             "-A", "DIALGATE_LISTEN=udp:127.0.0.1:\(sipPort)",
-            "-A", "DIALGATE_CHILDREN=2",
+            "-A", "DIALGATE_CHILDREN=4",
             "-A", #"DIALGATE_KEMI_SCRIPT="\#(Self.contrib)/kamailio/dialgate-kemi.lua""#,
             "-A", #"DIALGATE_LUA_DIR="\#(Self.contrib)/lua""#,
             "-A", #"DIALGATE_SOCKET="\#(daemon.socketPath)""#,

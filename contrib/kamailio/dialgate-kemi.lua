@@ -207,6 +207,7 @@ end
 -- Sends the ATTEMPT for a relayed call once (a report repeated under its key records once
 -- anyway, but there is no need to send one per retransmitted 200).
 local function report(code, timed_out)
+    init()      -- a worker's first message may be a reply
     if not dialgate or kept("dg_reported") == "yes" or not kept("dg_number") then return end
     KSR.pv.sets("$avp(dg_reported)", "yes")
     local reservation = kept("dg_reservation")
