@@ -162,6 +162,56 @@ struct FreeSwitchHookTests {
             #expect(daemon.stop() == 0)
         }
     }
+
+    @Test("a reused connection that closes before its answer: the request is sent again once, on a new connection, and its answer is its own")
+    func aRequestIsSentAgainOnceWhenAReusedConnectionCloses() async throws {
+        try await onOwnThread {
+            // A gate that answers one request on its first connection, closes it on reading the
+            // next (as a daemon going away does), then answers everything on a second one.
+            let directory = try RunningDaemon.makeScratchDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let server = """
+                local unix = require("socket.unix")
+                local listener = assert(unix.stream())
+                assert(listener:bind(arg[1])) assert(listener:listen(8))
+                local function answer(c, n, line) c:send("PONG id=" .. line:match("id=(%S+)") .. " class=done conn=" .. n .. "\\n") end
+                local first = assert(listener:accept())
+                answer(first, 1, assert(first:receive("*l")))
+                print("dropped on 1: " .. tostring(first:receive("*l"))) io.stdout:flush()
+                first:close()
+                local second = assert(listener:accept())
+                while true do
+                    local line = second:receive("*l")
+                    if not line then break end
+                    print("answered on 2: " .. line) io.stdout:flush()
+                    answer(second, 2, line)
+                end
+                """
+            let client = """
+                local dialgate = require("dialgate")
+                dialgate.configure{ socket = arg[1] }
+                for _ = 1, 3 do local v = dialgate.request("PING", 1000) print(v.head, v.fields.id, v.fields.conn or "-") end
+                """
+            try server.write(toFile: directory + "/server.lua", atomically: true, encoding: .utf8)
+            try client.write(toFile: directory + "/client.lua", atomically: true, encoding: .utf8)
+            let socket = directory + "/gate.sock"
+            let serverLog = directory + "/server.log"
+            let gate = try ChildProcess([FreeSwitchHook.lua, directory + "/server.lua", socket],
+                                        environment: ProcessInfo.processInfo.environment, outputPath: serverLog)
+            defer {
+                gate.send(SIGKILL)
+                gate.wait()
+            }
+            #expect(eventually(within: 5, every: 0.02) { FileManager.default.fileExists(atPath: socket) })
+            let (status, output) = try ChildProcess.run(
+                [FreeSwitchHook.lua, directory + "/client.lua", socket],
+                environment: ProcessInfo.processInfo.environment.merging(["LUA_PATH": FreeSwitchHook.contrib + "/lua/?.lua;;"]) { $1 })
+            #expect(status == 0, "\(output)")
+            #expect(output == "PONG\tq1\t1\nPONG\tq2\t2\nPONG\tq3\t2\n")
+            let log = try String(contentsOfFile: serverLog, encoding: .utf8)
+            #expect(log == "dropped on 1: PING id=q2\nanswered on 2: PING id=q2\nanswered on 2: PING id=q3\n")
+        }
+    }
 }
 
 /// Runs contrib/freeswitch/dialgate.lua through the stand-in, and reads what it did.
