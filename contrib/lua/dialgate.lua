@@ -23,7 +23,7 @@
 --   again after a lost answer or connection records once; unanswered reports are sent again
 --   on the next use of the module (or by flush()).
 
-local socket = require("socket")      -- gettime, select, sleep (and SIGPIPE ignored)
+local socket = require("socket")      -- gettime, sleep (and SIGPIPE ignored)
 local unix = require("socket.unix")
 
 local M = {}
@@ -204,10 +204,13 @@ local function open(deadline)
 end
 
 -- Something to read on a connection that expects nothing: the daemon closed it (EOF), or
--- sent what nobody asked for. Either way it is not fit to carry a request.
+-- sent what nobody asked for. Either way it is not fit to carry a request. (A receive with a
+-- zero timeout, not socket.select: select cannot watch a descriptor above FD_SETSIZE, which
+-- a busy FreeSWITCH reaches.)
 local function readable(sock)
-    local ready = socket.select({ sock }, nil, 0)
-    return ready and ready[1] ~= nil
+    sock:settimeout(0)
+    local data, err = sock:receive(1)
+    return data ~= nil or err ~= "timeout"
 end
 
 -- The answer's echoed id (its first field) must be ours; an ERR about a line the daemon could
