@@ -212,6 +212,58 @@ struct FreeSwitchHookTests {
             #expect(log == "dropped on 1: PING id=q2\nanswered on 2: PING id=q2\nanswered on 2: PING id=q3\n")
         }
     }
+
+    @Test("a later denial's next= (as the gate will soon send it) goes to dialgate_next; an answer out of step fails closed")
+    func nextGoesToDialgateNext() async throws {
+        try await onOwnThread {
+            let directory = try RunningDaemon.makeScratchDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            // A gate that answers every request with the line given, under the request's id (or another).
+            let server = """
+                local unix = require("socket.unix")
+                local listener = assert(unix.stream())
+                assert(listener:bind(arg[1])) assert(listener:listen(8))
+                while true do
+                    local c = assert(listener:accept())
+                    while true do
+                        local line = c:receive("*l")
+                        if not line then break end
+                        local id = arg[3] or line:match("id=(%S+)")
+                        c:send((arg[2]:gsub("ID", id)) .. "\\n")
+                    end
+                    c:close()
+                end
+                """
+            try server.write(toFile: directory + "/gate.lua", atomically: true, encoding: .utf8)
+            func hook(answer: String, forcedID: String? = nil) throws -> FreeSwitchHook.Run {
+                let socket = directory + "/gate-\(UInt32.random(in: 0...UInt32.max)).sock"
+                let gate = try ChildProcess([FreeSwitchHook.lua, directory + "/gate.lua", socket, answer] + (forcedID.map { [$0] } ?? []),
+                                            environment: ProcessInfo.processInfo.environment, outputPath: directory + "/gate.log")
+                defer {
+                    gate.send(SIGKILL)
+                    gate.wait()
+                }
+                #expect(eventually(within: 5, every: 0.02) { FileManager.default.fileExists(atPath: socket) })
+                return Run(output: try ChildProcess.run([
+                    FreeSwitchHook.lua, FreeSwitchHook.contrib + "/freeswitch/standin.lua", FreeSwitchHook.contrib + "/freeswitch/dialgate.lua",
+                    "global:dialgate_socket=\(socket)", "global:dialgate_lua_dir=\(FreeSwitchHook.contrib)/lua",
+                    "var:destination_number=0199000040", "var:dialgate_campaign=fibre-promo", "var:uuid=next-1",
+                ]).output)
+            }
+            typealias Run = FreeSwitchHook.Run
+            let later = try hook(answer: #"DENY outside-hours id=ID class=later rule="C. consom. D223-9" next=2026-11-30T13:00:00Z"#)
+            #expect(later.hangup == "CALL_REJECTED", "\(later.output)")
+            #expect(later.variables["dialgate_class"] == "later")
+            #expect(later.variables["dialgate_next"] == "2026-11-30T13:00:00Z")
+            // An ALLOW under another request's id is not this call's answer: it does not dial.
+            let stray = try hook(answer: "ALLOW consent id=ID class=allowed reservation=x", forcedID: "q99")
+            #expect(stray.hangup == "NORMAL_TEMPORARY_FAILURE", "\(stray.output)")
+            #expect(stray.variables["dialgate_reservation"] == nil)
+            // A future head the hook does not know never dials either.
+            let unknown = try hook(answer: "MAYBE consent id=ID class=allowed")
+            #expect(unknown.hangup == "NORMAL_TEMPORARY_FAILURE", "\(unknown.output)")
+        }
+    }
 }
 
 /// Runs contrib/freeswitch/dialgate.lua through the stand-in, and reads what it did.
