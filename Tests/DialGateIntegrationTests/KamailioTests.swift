@@ -42,16 +42,16 @@ struct KamailioTests {
             #expect(results[2].dialgateClass == "denied")
 
             // One decision per call, in the journal and in the daemon's counters; the ALLOW's
-            // reservation is named by the call's Call-ID.
+            // reservation is named by the call's Call-ID and CSeq.
             #expect(RunningDaemon.field("decisions", in: try daemon.ask("STATS")) == "3")
             let decisions = try JournalQuery.entries(matching: "DIALGATE_RUN=\(run)", atLeast: 3) {
                 ($0["MESSAGE_ID"] as? String) == KamailioRig.decisionMessageID
             }
             #expect(decisions.compactMap { $0["DIALGATE_VERDICT"] as? String }.sorted() == ["ALLOW", "DENY", "DENY"])
             let allowed = decisions.first { ($0["DIALGATE_VERDICT"] as? String) == "ALLOW" }
-            #expect(allowed?["DIALGATE_RESERVATION"] as? String == results[0].callID)
+            #expect(allowed?["DIALGATE_RESERVATION"] as? String == results[0].key)
             // The answered call is reported: its place becomes an attempt, outcome answered.
-            let attempt = rig.eventuallyLedger { $0.first { $0.hasPrefix("attempt\t") && $0.contains("\t\(results[0].callID)\t") } }
+            let attempt = rig.eventuallyLedger { $0.first { $0.hasPrefix("attempt\t") && $0.contains("\t\(results[0].key)\t") } }
             #expect(attempt?.contains("\tanswered\t") == true, "\(rig.diagnostics)")
             #expect(daemon.stop() == 0)
         }
@@ -113,15 +113,15 @@ struct KamailioTests {
             #expect(results.last?.reason == #"dialgate;cause=403;text="frequency-cap""#)
             #expect(results.last?.dialgateClass == "later")
             #expect(results.last?.warning.contains("rule=C. consom. D223-9") == true)
-            // Each answered call was reported under its reservation (its Call-ID), once.
-            let answered = results.prefix(4).map(\.callID)
+            // Each answered call was reported under its reservation (its Call-ID and CSeq), once.
+            let answered = results.prefix(4).map(\.key)
             let attempts = rig.eventuallyLedger { lines -> [String]? in
                 let found = lines.filter { $0.hasPrefix("attempt\t") }
                 return found.count >= 4 ? found : nil
             }
             #expect(attempts?.count == 4)
-            for callID in answered {
-                #expect(attempts?.contains { $0.contains("\tanswered\t\(callID)\t\(callID)") } == true, "\(callID): \(attempts ?? [])")
+            for key in answered {
+                #expect(attempts?.contains { $0.contains("\tanswered\t\(key)\t\(key)") } == true, "\(key): \(attempts ?? [])")
             }
             #expect(try rig.eventuallyNoPlaceOpen(), "\(rig.diagnostics)")
             #expect(RunningDaemon.field("attempts_30d", in: try daemon.ask("PLAN \(Self.consented) campaign=fibre-promo")) == "4")
@@ -137,8 +137,8 @@ struct KamailioTests {
             defer { rig.stop() }
             let results = try rig.call([(Self.consented, "fibre-promo")])
             #expect(results.map(\.status) == [486], "\(rig.diagnostics)")
-            let callID = try #require(results.first?.callID)
-            let attempt = rig.eventuallyLedger { $0.first { $0.hasPrefix("attempt\t") && $0.contains("\t\(callID)\t") } }
+            let key = try #require(results.first?.key)
+            let attempt = rig.eventuallyLedger { $0.first { $0.hasPrefix("attempt\t") && $0.contains("\t\(key)\t") } }
             #expect(attempt?.contains("\tbusy\t") == true, "\(rig.diagnostics)")
             #expect(try rig.eventuallyNoPlaceOpen(), "\(rig.diagnostics)")
             #expect(daemon.stop() == 0)
@@ -154,8 +154,25 @@ struct KamailioTests {
             defer { rig.stop() }
             let results = try rig.call([(Self.consented, "fibre-promo")])
             #expect(results.map(\.status) == [500], "\(rig.diagnostics)")
-            let callID = try #require(results.first?.callID)
-            let release = rig.eventuallyLedger { $0.first { $0.hasPrefix("release\t") && $0.contains("\t\(callID)") } }
+            let key = try #require(results.first?.key)
+            let release = rig.eventuallyLedger { $0.first { $0.hasPrefix("release\t") && $0.contains("\t\(key)") } }
+            #expect(release != nil, "\(rig.diagnostics)")
+            #expect(try rig.eventuallyNoPlaceOpen(), "\(rig.diagnostics)")
+            #expect(RunningDaemon.field("attempts_30d", in: try daemon.ask("PLAN \(Self.consented) campaign=fibre-promo")) == "0")
+            #expect(daemon.stop() == 0)
+        }
+    }
+
+    @Test("a trunk's 407 challenge frees the place (RELEASE): nothing rang, and the INVITE sent again with credentials is a new CSeq")
+    func aChallengeReleasesThePlace() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon()
+            let rig = try KamailioRig(daemon: daemon, callee: "callee-challenge.xml", defaultCampaign: "fibre-promo")
+            defer { rig.stop() }
+            let results = try rig.call([(Self.consented, "fibre-promo")])
+            #expect(results.map(\.status) == [407], "\(rig.diagnostics)")
+            let key = try #require(results.first?.key)
+            let release = rig.eventuallyLedger { $0.first { $0.hasPrefix("release\t") && $0.contains("\t\(key)") } }
             #expect(release != nil, "\(rig.diagnostics)")
             #expect(try rig.eventuallyNoPlaceOpen(), "\(rig.diagnostics)")
             #expect(RunningDaemon.field("attempts_30d", in: try daemon.ask("PLAN \(Self.consented) campaign=fibre-promo")) == "0")
@@ -183,6 +200,9 @@ struct SIPCallResult: CustomStringConvertible {
         (callID, self.status) = (String(head[0]), status)
         (reason, warning, dialgateClass, next) = (parts[1], parts[2], parts[3], parts[4])
     }
+
+    /// The hook's key for the call: its Call-ID and CSeq (caller.xml's INVITEs are CSeq 1).
+    var key: String { callID + "~1" }
 
     var description: String { "\(status) \(callID) [\(reason)] [\(warning)] [\(dialgateClass)] [\(next)]" }
 }

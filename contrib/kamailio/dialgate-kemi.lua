@@ -4,17 +4,18 @@
 --
 -- For each initial INVITE: the transaction is created first (t_newtran: retransmissions are
 -- absorbed while the gate is asked), then
---   CHECK <R-URI user> campaign=<X-Campaign or DIALGATE_CAMPAIGN> key=<Call-ID> deadline-ms=...
+--   CHECK <R-URI user> campaign=<X-Campaign or DIALGATE_CAMPAIGN> key=<Call-ID>~<CSeq> deadline-ms=...
 --   ALLOW                    -> relayed (t_relay); number, campaign, reservation and key are
 --                               kept in the transaction (AVPs) for the report
 --   DENY, class denied|later -> 403, with Reason, Warning, X-Dialgate-Class (and X-Dialgate-Next)
 --   anything else            -> 503: gate unreachable, too slow, class=unavailable, ERR, an
 --                               answer not understood (fail closed)
 -- and, for a relayed call, on its final response:
---   ATTEMPT <number> campaign=<c> reservation=<r> outcome=<o> key=<Call-ID>
+--   ATTEMPT <number> campaign=<c> reservation=<r> outcome=<o> key=<Call-ID>~<CSeq>
 --   outcome: 2xx answered; 486, 600 busy; 408, 480, 487 no-answer; 603 refused; others failed
--- or, when the INVITE could not be relayed at all (or was cancelled during the check):
---   RELEASE <number> reservation=<r> key=<Call-ID>
+-- or, when the INVITE could not be relayed at all, was cancelled during the check, or was
+-- challenged (401, 407) by the trunk before anything rang:
+--   RELEASE <number> reservation=<r> key=<Call-ID>~<CSeq>
 -- Reports are pipelined on a connection of their own (the SIP answer does not wait for the
 -- daemon's fsync) and sent again under the same key until answered.
 
@@ -99,7 +100,11 @@ local function gate_invite()
     local campaign = KSR.hdr.get("X-Campaign")
     campaign = campaign and campaign:match("^%s*(.-)%s*$") or ""
     if campaign == "" then campaign = settings.campaign end
-    local call_id = KSR.pv.get("$ci") or ""
+    -- The key names this INVITE's reservation and its report: the Call-ID and the CSeq number,
+    -- since an INVITE sent again after a 401/407 challenge keeps its Call-ID (RFC 3261 22.2),
+    -- and the gate refuses a CHECK whose key names a call already reported (key-conflict).
+    -- Retransmissions, same CSeq, never get here: the transaction absorbs them.
+    local key = (KSR.pv.get("$ci") or "") .. "~" .. tostring(KSR.pv.get("$cs") or "")
 
     -- The transaction exists before the blocking query: retransmissions of this INVITE (in any
     -- worker) are absorbed by it, so one call is one decision.
@@ -113,7 +118,7 @@ local function gate_invite()
         refuse({ head = "DENY", word = "gate-unreachable", class = "unavailable", fields = { message = "client module not loaded" } })
         return
     end
-    local verdict = dialgate.check(number, campaign, call_id, settings.deadline_ms)
+    local verdict = dialgate.check(number, campaign, key, settings.deadline_ms)
     if verdict.head ~= "ALLOW" then
         KSR.info("dialgate: " .. number .. " campaign=" .. campaign .. " refused: "
             .. (verdict.line or (verdict.word .. " (" .. tostring(verdict.error) .. ")")) .. "\n")
@@ -125,7 +130,7 @@ local function gate_invite()
     KSR.pv.sets("$avp(dg_number)", verdict.fields.number or number)
     KSR.pv.sets("$avp(dg_campaign)", campaign)
     KSR.pv.sets("$avp(dg_reservation)", verdict.fields.reservation or "")
-    KSR.pv.sets("$avp(dg_key)", dialgate.key_for(call_id) or "")
+    KSR.pv.sets("$avp(dg_key)", dialgate.key_for(key) or "")
     KSR.pv.sets("$avp(dg_reported)", "")
 
     if KSR.tm.t_is_canceled() > 0 then
@@ -226,9 +231,22 @@ function ksr_dialgate_reply()
 end
 
 -- The final negative answer of a relayed INVITE, received or made by tm (408 on timeout).
+-- A 401 or 407 is the trunk asking for credentials before it routes the call: nothing rang,
+-- the place is freed (the dialer's INVITE with credentials is a new CSeq, checked anew).
 function ksr_dialgate_failure()
     local code = tonumber(KSR.pv.get("$T_reply_code")) or 0
-    local ok, err = pcall(report, code, KSR.tm.t_branch_timeout() > 0)
+    local ok, err
+    if code == 401 or code == 407 then
+        ok, err = pcall(function()
+            init()
+            if dialgate and kept("dg_reported") ~= "yes" then
+                KSR.pv.sets("$avp(dg_reported)", "yes")
+                release_kept()
+            end
+        end)
+    else
+        ok, err = pcall(report, code, KSR.tm.t_branch_timeout() > 0)
+    end
     if not ok then KSR.err("dialgate: report failed: " .. tostring(err) .. "\n") end
     return 1
 end
