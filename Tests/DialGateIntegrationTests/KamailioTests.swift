@@ -113,6 +113,10 @@ struct KamailioTests {
             #expect(results.last?.reason == #"dialgate;cause=403;text="frequency-cap""#)
             #expect(results.last?.dialgateClass == "later")
             #expect(results.last?.warning.contains("rule=C. consom. D223-9") == true)
+            // When to call back, as the gate says it (next=, on daemons that give it): in X-Dialgate-Next.
+            let denial = try daemon.ask("CHECK \(Self.consented) campaign=fibre-promo")
+            #expect(denial.hasPrefix("DENY frequency-cap "))
+            #expect(results.last?.next == (RunningDaemon.field("next", in: denial) ?? ""), "\(denial)")
             // Each answered call was reported under its reservation (its Call-ID and CSeq), once.
             let answered = results.prefix(4).map(\.key)
             let attempts = rig.eventuallyLedger { lines -> [String]? in
