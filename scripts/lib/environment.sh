@@ -14,7 +14,7 @@ as_root() {
 DIALGATE_PACKAGES=(libsystemd-dev systemd socat)
 # gcc (tests only): builds Tests/FrozenClock, the preload library that freezes the wall clock
 # of the daemons under test at a known Monday morning (a CHECK is always about now).
-DIALGATE_TEST_PACKAGES=(gcc)
+DIALGATE_TEST_PACKAGES=(gcc kamailio kamailio-lua-modules lua5.1 lua-socket sip-tester)
 
 # Installs the Debian packages that `dpkg -s` says are missing, and nothing when none is.
 dialgate_install_dependencies() {
