@@ -32,6 +32,9 @@ public enum AuditMessageID {
     /// Reading its own trail back, the daemon found entries it answered that journald never
     /// wrote (`DIALGATE_MISSING`): the datagrams were queued and then lost.
     public static let auditGap = "cf264523e7004521ac4e0bce4b4c7d3f"
+    /// `dialgate scrub` split a prospect file into callable and removed rows (one entry per
+    /// run, with the input's SHA-256 and the counts, never a number).
+    public static let scrub = "39697a5d245f49469fd30773aaafb168"
 
     /// The kinds of entry that carry a run's sequence number (`DIALGATE_SEQ`): one sequence for
     /// all of them, so a missing entry of any kind shows as a gap.
@@ -52,5 +55,6 @@ public enum AuditMessageID {
         ("ledgerFailed", ledgerFailed),
         ("ledgerRecovered", ledgerRecovered),
         ("auditGap", auditGap),
+        ("scrub", scrub),
     ]
 }
