@@ -89,6 +89,7 @@ let package = Package(
             name: "dialgate",
             dependencies: [
                 "DialGateCore", "DialGateConfig", "DialGateProtocol", "DialGateClient", "DialGateAudit", "DialGateSystemd",
+                "DialGateLedger", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

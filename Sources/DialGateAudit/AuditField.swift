@@ -73,4 +73,20 @@ public enum AuditField {
     /// Each policy key also has a field of its own, `DIALGATE_POLICY_` and the key in capitals
     /// with `_` for `-` (`DIALGATE_POLICY_MAX_ATTEMPTS=4`), for journalctl matches.
     public static let policyKeyPrefix = "DIALGATE_POLICY_"
+    /// A scrub's input file (its path as given) and the SHA-256 of its bytes.
+    public static let inputFile = "DIALGATE_INPUT_FILE"
+    public static let inputSHA256 = "DIALGATE_INPUT_SHA256"
+    /// A scrub's outputs: the callable and the removed file, their paths and SHA-256.
+    public static let callableFile = "DIALGATE_CALLABLE_FILE"
+    public static let callableSHA256 = "DIALGATE_CALLABLE_SHA256"
+    public static let removedFile = "DIALGATE_REMOVED_FILE"
+    public static let removedSHA256 = "DIALGATE_REMOVED_SHA256"
+    /// A scrub's counts: rows read, rows callable, rows removed, and removed rows by reason
+    /// (`bloctel=3,invalid-number=1`).
+    public static let rows = "DIALGATE_ROWS"
+    public static let callableRows = "DIALGATE_CALLABLE_ROWS"
+    public static let removedRows = "DIALGATE_REMOVED_ROWS"
+    public static let removedByReason = "DIALGATE_REMOVED_BY_REASON"
+    /// The last ledger sequence number an offline reader (scrub) saw.
+    public static let ledgerLastSeq = "DIALGATE_LEDGER_LAST_SEQ"
 }

@@ -35,6 +35,9 @@ public enum AuditMessageID {
     /// The policy values and campaigns in force from now on, journaled at start and at each
     /// reload that applied a configuration (`DIALGATE_POLICY`, `DIALGATE_POLICY_ID`).
     public static let policyInForce = "40d4ec40877640aba2d38fd8c0552da3"
+    /// `dialgate scrub` split a prospect file into callable and removed rows (one entry per
+    /// run, with the input's SHA-256 and the counts, never a number).
+    public static let scrub = "39697a5d245f49469fd30773aaafb168"
 
     /// The kinds of entry that carry a run's sequence number (`DIALGATE_SEQ`): one sequence for
     /// all of them, so a missing entry of any kind shows as a gap.
@@ -56,5 +59,6 @@ public enum AuditMessageID {
         ("ledgerRecovered", ledgerRecovered),
         ("auditGap", auditGap),
         ("policyInForce", policyInForce),
+        ("scrub", scrub),
     ]
 }
