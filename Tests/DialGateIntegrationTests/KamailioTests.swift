@@ -251,7 +251,7 @@ final class KamailioRig: @unchecked Sendable {
 
     init(
         daemon: RunningDaemon, callee scenario: String = "callee.xml", defaultCampaign: String,
-        deadlineMilliseconds: Int = 300, trunk: String? = nil
+        deadlineMilliseconds: Int = 5000, trunk: String? = nil
     ) throws {
         self.daemon = daemon
         directory = daemon.directory + "/sip"
