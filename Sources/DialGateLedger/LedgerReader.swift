@@ -93,6 +93,11 @@ public struct LedgerReader: Sendable {
         state.facts(for: number.key)
     }
 
+    /// Every number the ledger knew when it was read, in numeric order, with its facts.
+    public var numbers: [(number: PhoneNumber, facts: LedgerFacts)] {
+        state.allFacts().compactMap { entry in PhoneNumber(key: entry.key).map { ($0, entry.facts) } }
+    }
+
     /// The ledger's counts (numbers, opt-outs, consents, attempts…) as read.
     public var stats: LedgerStats {
         var stats = state.counts

@@ -92,6 +92,11 @@ struct LedgerState: Sendable {
         counts.numbers = entries.count
     }
 
+    /// Every number the ledger knows, in key order, with its facts (for exports).
+    func allFacts() -> [(key: UInt64, facts: LedgerFacts)] {
+        entries.keys.sorted().map { ($0, facts(for: $0)) }
+    }
+
     func facts(for key: UInt64) -> LedgerFacts {
         guard let entry = entries[key] else { return .none }
         return LedgerFacts(
