@@ -37,12 +37,19 @@ struct Export: ParsableCommand {
     @Option(name: .long, help: "A directory (lists) or a file (csv).")
     var output: String
 
+    @Option(name: .customLong("as-of"), help: "The as-of date of the list files (YYYY-MM-DD; default: today in Paris).")
+    var asOf: String?
+
     func run() throws {
         let configuration: Configuration
         do { configuration = try Configuration.load(path: config) } catch { throw fail("\(error)") }
-        let ledger = try Scrub.ledger(configuration)
+        let ledger = try OfflineFacts.ledger(configuration)
         let numbers = ledger.numbers
         let today = FrenchCalendar.zone(for: .metropolitanFrance).map { $0.localTime(at: Date()).day.description } ?? ""
+        if let asOf, CalendarDay(iso: asOf) == nil || asOf.utf8.count != 10 {
+            throw fail("--as-of '\(asOf)' is not a day (YYYY-MM-DD)")
+        }
+        let asOfDay = asOf ?? today
         switch format {
         case .lists:
             var isDirectory: ObjCBool = false
@@ -51,8 +58,8 @@ struct Export: ParsableCommand {
             }
             let optOuts = try AtomicOutput(path: output + "/ledger-optouts.txt", mode: 0o640)
             let consents = try AtomicOutput(path: output + "/ledger-consents.csv", mode: 0o640)
-            optOuts.append(Array("# dialgate-list kind=internal-optout as-of=\(today) source=ledger-export\n".utf8))
-            consents.append(Array("# dialgate-list kind=consents as-of=\(today) source=ledger-export\n".utf8))
+            optOuts.append(Array("# dialgate-list kind=internal-optout as-of=\(asOfDay) source=ledger-export\n".utf8))
+            consents.append(Array("# dialgate-list kind=consents as-of=\(asOfDay) source=ledger-export\n".utf8))
             consents.append(Array("number;kind;scope;given_at;proof;revoked_at\n".utf8))
             var counts = (optOuts: 0, consents: 0)
             for (number, facts) in numbers {
@@ -61,8 +68,10 @@ struct Export: ParsableCommand {
                     counts.optOuts += 1
                 }
                 for consent in facts.consents {
-                    let revoked = ([consent.revokedAt].compactMap { $0 }
-                        + facts.revocations.filter { $0.kind == consent.kind && $0.at >= consent.givenAt }.map(\.at)).min()
+                    var ends: [Date] = facts.revocations.filter { (revocation: ConsentRevocation) in revocation.kind == consent.kind && revocation.at >= consent.givenAt }
+                        .map { $0.at }
+                    if let revokedAt = consent.revokedAt { ends.append(revokedAt) }
+                    let revoked = ends.min()
                     let row = [
                         number.description, consent.kind.rawValue, consent.scope, ISOInstant.format(consent.givenAt),
                         consent.proof, revoked.map(ISOInstant.format) ?? "",

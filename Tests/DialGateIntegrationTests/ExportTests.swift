@@ -19,7 +19,8 @@ struct ExportTests {
             #expect(try first.ask("REVOKE 0199000082 scope=fibre-promo at=2026-11-20T09:00:00Z").hasPrefix("OK revoke "))
             let exported = first.directory + "/exported"
             try FileManager.default.createDirectory(atPath: exported, withIntermediateDirectories: true)
-            let lists = try Self.dialgate(["export", "--config", first.configPath, "--format", "lists", "--output", exported])
+            let lists = try Self.dialgate(["export", "--config", first.configPath, "--format", "lists", "--output", exported,
+                "--as-of", "2026-11-30"])
             #expect(lists.status == 0, "\(lists.output)")
             #expect(lists.output.contains("optouts=1 consents=2"))
 
@@ -28,6 +29,8 @@ struct ExportTests {
                 seeded[name] = try String(contentsOfFile: exported + "/" + name, encoding: .utf8)
             }
             let second = try RunningDaemon(lists: seeded)
+            let probe = try second.ask("CHECK 0199000080 campaign=fibre-promo")
+            #expect(probe.hasPrefix("DENY internal-optout "), "\(probe)")
             #expect(try second.ask("CHECK 0199000080 campaign=fibre-promo").hasPrefix("DENY internal-optout "))
             #expect(try second.ask("CHECK 0199000081 campaign=fibre-promo").hasPrefix("ALLOW consent "))
             // Withdrawn for one campaign: the list format ends the whole consent (denies more, never less).
