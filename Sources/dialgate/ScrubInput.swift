@@ -46,7 +46,6 @@ struct ProspectFile {
     let sha256: String
     let text: DecodedText
     let delimiter: UInt8
-    let delimiterDetected: Bool
     /// The line ending of the first record, which outputs keep (`\n` when there is none).
     let lineEnding: DelimitedText.LineEnding
     /// The header row, when the file has one.
@@ -60,7 +59,6 @@ struct ProspectFile {
     let width: Int
     /// Where the records after the header start.
     let dataOffset: Int
-    let dataLine: Int
 
     /// The file name, for messages.
     var name: String { (path as NSString).lastPathComponent }
@@ -112,17 +110,17 @@ struct ProspectFile {
             guard let first = sample.first else {
                 guard allowNoRows else { throw fail("\(path) has no rows") }
                 return ProspectFile(
-                    path: path, sha256: sha256, text: text, delimiter: delimiter, delimiterDetected: givenDelimiter == nil,
+                    path: path, sha256: sha256, text: text, delimiter: delimiter,
                     lineEnding: .lf, header: nil, numberColumn: 0, columnDescription: "none (no rows)", width: 0,
-                    dataOffset: bytes.count, dataLine: 1)
+                    dataOffset: bytes.count)
             }
             let firstValues = first.values(in: bytes)
             if allowNoRows, sample.count == 1, options.column == nil, !firstValues.contains(where: Self.isNumber) {
                 // Only a header: no numbers.
                 return ProspectFile(
-                    path: path, sha256: sha256, text: text, delimiter: delimiter, delimiterDetected: givenDelimiter == nil,
+                    path: path, sha256: sha256, text: text, delimiter: delimiter,
                     lineEnding: first.ending ?? .lf, header: first, numberColumn: 0, columnDescription: "none (header only)",
-                    width: first.fields.count, dataOffset: bytes.count, dataLine: 2)
+                    width: first.fields.count, dataOffset: bytes.count)
             }
 
             let column: Int
@@ -156,25 +154,24 @@ struct ProspectFile {
                 }
                 column = found
                 hasHeader = !options.noHeader && !Self.isNumber(firstValues.count > column ? firstValues[column] : "")
-                description = hasHeader ? "\(found + 1) (\"\(firstValues[found])\", detected)" : "\(found + 1) (detected)"
+                let name = firstValues.indices.contains(found) ? firstValues[found] : ""
+                description = hasHeader ? "\(found + 1) (\"\(name)\", detected)" : "\(found + 1) (detected)"
             }
             if options.noHeader { hasHeader = false }
             // Where the data starts: after the header record, blank lines before it included.
             var dataReader = DelimitedText.Reader(bytes: bytes, delimiter: delimiter)
             var dataOffset = 0
-            var dataLine = 1
             if hasHeader {
                 var skipped = DelimitedText.Record()
                 repeat {
                     _ = try? dataReader.next(into: &skipped)
                 } while skipped.isBlank && skipped.end < bytes.count
                 dataOffset = dataReader.offset
-                dataLine = dataReader.line
             }
             return ProspectFile(
-                path: path, sha256: sha256, text: text, delimiter: delimiter, delimiterDetected: givenDelimiter == nil,
+                path: path, sha256: sha256, text: text, delimiter: delimiter,
                 lineEnding: first.ending ?? .lf, header: hasHeader ? first : nil, numberColumn: column,
-                columnDescription: description, width: first.fields.count, dataOffset: dataOffset, dataLine: dataLine)
+                columnDescription: description, width: first.fields.count, dataOffset: dataOffset)
         }
     }
 

@@ -249,6 +249,12 @@ struct ScrubTests {
             #expect(numbered.status == 0)
             #expect(setup.read("removed.csv") == "fixe,mobile,reason,class,next\n0199000103,\"=\"\"0199000104\"\"\",internal-optout,denied,\n")
 
+            // A header shorter than the rows: the column found in the rows still counts.
+            try setup.write("short.csv", "liste de novembre\nDupont;\(ScrubLists.clean)\n")
+            let short = try Self.scrub(setup, input: "short.csv", ["--campaign", "fibre-promo", "--at", Self.monday])
+            #expect(short.status == 0, "\(short.errors)")
+            #expect(setup.read("callable.csv") == "liste de novembre\nDupont;\(ScrubLists.clean)\n")
+
             try setup.write("bare.txt", "\(ScrubLists.clean)\n\(ScrubLists.optedOut)\n")
             let bare = try Self.scrub(setup, input: "bare.txt", ["--campaign", "fibre-promo", "--at", Self.monday, "--no-header"])
             #expect(bare.status == 0, "\(bare.errors)")
