@@ -49,15 +49,26 @@ final class AuditWriter: Sendable {
 
         let entry: EncodedJournalEntry
         let promise: EventLoopPromise<UInt64>
+        /// When it expires, in `DispatchTime` uptime nanoseconds.
+        let expiresAt: UInt64
+        let deadline: Duration
         let state = Atomic<UInt8>(Pending.queued)
 
-        init(entry: EncodedJournalEntry, promise: EventLoopPromise<UInt64>) {
+        init(entry: EncodedJournalEntry, promise: EventLoopPromise<UInt64>, expiresAt: UInt64, deadline: Duration) {
             self.entry = entry
             self.promise = promise
+            self.expiresAt = expiresAt
+            self.deadline = deadline
         }
 
-        /// Called when the deadline passes; fails the promise unless the entry is done.
-        func expire(after deadline: Duration) {
+        /// Whether it still waits for an end (queued or inside the sink).
+        var isOpen: Bool {
+            let now = state.load(ordering: .relaxed)
+            return now == Self.queued || now == Self.sending
+        }
+
+        /// Called once the deadline passed; fails the promise unless the entry is done.
+        func expire() {
             if state.compareExchange(expected: Self.queued, desired: Self.expired, ordering: .acquiringAndReleasing).exchanged
                 || state.compareExchange(
                     expected: Self.sending, desired: Self.expiredWhileSending, ordering: .acquiringAndReleasing
@@ -69,9 +80,18 @@ final class AuditWriter: Sendable {
     }
 
     private struct Queue {
+        /// Submitted, not yet taken by the writer thread.
         var entries: [Pending] = []
+        /// The batch the writer thread took and is sending, so that the deadline thread can
+        /// expire its entries while the sink is stuck on one of them.
+        var sending: [Pending] = []
         var awake = false
         var closed = false
+        /// The writer thread has sent its last entry: the deadline thread stops.
+        var finished = false
+        /// The earliest `expiresAt` of the open entries, or `UInt64.max`: when the deadline
+        /// thread must look next. Kept under the lock, by submitters and by that thread.
+        var earliestExpiry = UInt64.max
     }
 
     let run: String
@@ -83,8 +103,16 @@ final class AuditWriter: Sendable {
     /// When the entry now inside the sink went in (`DispatchTime` nanoseconds), 0 when none is.
     private let sendingSince = Atomic<UInt64>(0)
     private let wakeup = DispatchSemaphore(value: 0)
+    private let deadlineWakeup = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
+
+    /// Entries whose deadlines fall within this span of each other are expired by one look of
+    /// the deadline thread: under a stall, the queue is not scanned once per entry.
+    private static let expiryGrain: UInt64 = 1_000_000
+    /// Successful entries are answered to their event loops in groups of at most this many, so
+    /// a long batch does not hold its first answers until its last entry is sent.
+    private static let completionGroup = 64
 
     init(sink: AuditSink, run: String, deadline: Duration, maxQueued: Int = 10_000) {
         self.sink = sink
@@ -96,17 +124,24 @@ final class AuditWriter: Sendable {
     /// The last sequence number the journal took.
     var lastSequence: UInt64 { sequence.load(ordering: .acquiring) }
 
-    /// Starts the writer thread (once).
+    /// Starts the writer thread and the deadline thread (once).
     func start() {
         guard started.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        let thread = Thread { [self] in loop() }
-        thread.name = "dialgate-audit"
-        thread.start()
+        let writer = Thread { [self] in loop() }
+        writer.name = "dialgate-audit"
+        writer.start()
+        let deadlines = Thread { [self] in expireLoop() }
+        deadlines.name = "dialgate-audit-deadlines"
+        deadlines.start()
     }
 
     /// Queues `entry`; the future gives its sequence number once the journal took it, or fails
     /// (deadline passed, journal stalled or refusing, queue full, closed). Completes on
-    /// `eventLoop`'s promise; the deadline is scheduled there.
+    /// `eventLoop`'s promise.
+    ///
+    /// No timer is scheduled per entry (a timer's scheduling and cancelling cost more than
+    /// the rest of the hand-off): the deadline thread expires what is late, and successes are
+    /// handed back to each event loop in groups.
     /// - Parameter deadline: a shorter deadline than the writer's (the client's own), if any.
     func submit(_ entry: JournalEntry, on eventLoop: EventLoop, deadline shorter: Duration? = nil) -> EventLoopFuture<UInt64> {
         let promise = eventLoop.makePromise(of: UInt64.self)
@@ -117,39 +152,47 @@ final class AuditWriter: Sendable {
             promise.fail(Failure.refused("\(error)"))
             return promise.futureResult
         }
+        return submit(encoded, promise: promise, deadline: shorter)
+    }
+
+    /// Queues an entry already encoded; see `submit(_:on:deadline:)`.
+    func submit(_ encoded: EncodedJournalEntry, promise: EventLoopPromise<UInt64>, deadline shorter: Duration?)
+        -> EventLoopFuture<UInt64>
+    {
+        let now = DispatchTime.now().uptimeNanoseconds
         // Fast refusal while the journal is stuck: waiting a whole deadline per decision
         // would only hold the dialer's call longer for the same DENY.
         let since = sendingSince.load(ordering: .relaxed)
-        if since != 0 {
-            let stuck = Duration.nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- since))
+        // (`since` may be a little after `now`: the writer thread took its own clock since.)
+        if since != 0, now > since {
+            let stuck = Duration.nanoseconds(Int64(now - since))
             if stuck > deadline {
                 promise.fail(Failure.stalled(stuck))
                 return promise.futureResult
             }
         }
-        let pending = Pending(entry: encoded, promise: promise)
-        let outcome: (signal: Bool, failure: Failure?) = queue.withLock { queue in
-            guard !queue.closed else { return (false, .closed) }
-            guard queue.entries.count < maxQueued else { return (false, .queueFull(queue.entries.count)) }
+        let deadline = min(self.deadline, shorter ?? self.deadline)
+        let pending = Pending(entry: encoded, promise: promise, expiresAt: now &+ Self.nanoseconds(deadline), deadline: deadline)
+        let outcome: (signal: Bool, earlier: Bool, failure: Failure?) = queue.withLock { queue in
+            guard !queue.closed else { return (false, false, .closed) }
+            guard queue.entries.count < maxQueued else { return (false, false, .queueFull(queue.entries.count)) }
             queue.entries.append(pending)
-            guard !queue.awake else { return (false, nil) }
+            let earlier = pending.expiresAt < queue.earliestExpiry
+            if earlier { queue.earliestExpiry = pending.expiresAt }
+            guard !queue.awake else { return (false, earlier, nil) }
             queue.awake = true
-            return (true, nil)
+            return (true, earlier, nil)
         }
         if let failure = outcome.failure {
             promise.fail(failure)
             return promise.futureResult
         }
         if outcome.signal { wakeup.signal() }
-        let deadline = min(self.deadline, shorter ?? self.deadline)
-        let timeout = eventLoop.scheduleTask(in: TimeAmount(deadline)) {
-            pending.expire(after: deadline)
-        }
-        promise.futureResult.whenComplete { _ in timeout.cancel() }
+        if outcome.earlier { deadlineWakeup.signal() }
         return promise.futureResult
     }
 
-    /// Sends what is queued (unless expired), stops the thread. Idempotent.
+    /// Sends what is queued (unless expired), stops the threads. Idempotent.
     func close() {
         let signal: Bool? = queue.withLock { queue in
             guard !queue.closed else { return nil }
@@ -164,29 +207,102 @@ final class AuditWriter: Sendable {
     }
 
     private func loop() {
+        var completions = Completions()
         while true {
             wakeup.wait()
             while true {
                 let taken: [Pending]? = queue.withLock { queue in
+                    queue.sending = []
                     if queue.entries.isEmpty {
                         queue.awake = false
+                        if queue.closed { queue.finished = true }
                         return queue.closed ? nil : []
                     }
                     var entries: [Pending] = []
                     swap(&entries, &queue.entries)
+                    queue.sending = entries
                     return entries
                 }
                 guard let entries = taken else {
+                    deadlineWakeup.signal()
                     finished.signal()
                     return
                 }
                 if entries.isEmpty { break }
-                for pending in entries { send(pending) }
+                for pending in entries {
+                    send(pending, completions: &completions)
+                    if completions.count >= Self.completionGroup { completions.hand() }
+                }
+                completions.hand()
             }
         }
     }
 
-    private func send(_ pending: Pending) {
+    /// Expires entries whose deadline passed, waking when the earliest open one is due.
+    private func expireLoop() {
+        while true {
+            let (earliest, done) = queue.withLock { ($0.earliestExpiry, $0.finished) }
+            if done { return }
+            if earliest == UInt64.max {
+                deadlineWakeup.wait()
+            } else {
+                _ = deadlineWakeup.wait(timeout: DispatchTime(uptimeNanoseconds: earliest))
+            }
+            let now = DispatchTime.now().uptimeNanoseconds
+            // Whatever falls due within the grain is expired a little late, by one look.
+            let due = now &+ Self.expiryGrain
+            let late: [Pending] = queue.withLock { queue in
+                guard queue.earliestExpiry <= now else { return [] }
+                var late: [Pending] = []
+                var earliest = UInt64.max
+                queue.entries.removeAll { pending in
+                    if pending.expiresAt <= due {
+                        late.append(pending)
+                        return true
+                    }
+                    earliest = min(earliest, pending.expiresAt)
+                    return false
+                }
+                for pending in queue.sending where pending.isOpen {
+                    if pending.expiresAt <= due { late.append(pending) } else { earliest = min(earliest, pending.expiresAt) }
+                }
+                queue.earliestExpiry = earliest
+                return late
+            }
+            for pending in late { pending.expire() }
+        }
+    }
+
+    /// Successes waiting to be handed back to their event loops, grouped by loop: one task
+    /// per loop and group instead of one cross-thread hop per entry.
+    private struct Completions {
+        private var groups: [(loop: EventLoop, entries: [(EventLoopPromise<UInt64>, UInt64)])] = []
+        private(set) var count = 0
+
+        mutating func add(_ promise: EventLoopPromise<UInt64>, _ seq: UInt64) {
+            let loop = promise.futureResult.eventLoop
+            count += 1
+            if let index = groups.firstIndex(where: { $0.loop === loop }) {
+                groups[index].entries.append((promise, seq))
+            } else {
+                groups.append((loop, [(promise, seq)]))
+            }
+        }
+
+        mutating func hand() {
+            guard count > 0 else { return }
+            for group in groups where !group.entries.isEmpty {
+                let entries = group.entries
+                group.loop.execute {
+                    for (promise, seq) in entries { promise.succeed(seq) }
+                }
+            }
+            groups.removeAll(keepingCapacity: true)
+            count = 0
+        }
+    }
+
+    private func send(_ pending: Pending, completions: inout Completions) {
         guard
             pending.state.compareExchange(expected: Pending.queued, desired: Pending.sending, ordering: .acquiringAndReleasing)
                 .exchanged
@@ -202,7 +318,7 @@ final class AuditWriter: Sendable {
             if pending.state.compareExchange(expected: Pending.sending, desired: Pending.done, ordering: .acquiringAndReleasing)
                 .exchanged
             {
-                pending.promise.succeed(seq)
+                completions.add(pending.promise, seq)
             } else {
                 journalAbandoned(seq)
             }
@@ -234,12 +350,9 @@ final class AuditWriter: Sendable {
         guard let encoded = try? EncodedJournalEntry(entry) else { return }
         if case .success = sendTimed(encoded) { sequence.store(next, ordering: .releasing) }
     }
-}
 
-extension TimeAmount {
-    /// The same span as a NIO time amount, to the nanosecond.
-    init(_ duration: Duration) {
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        return UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds / 1_000_000_000))
     }
 }

@@ -73,8 +73,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// thousands of short answers cost their bytes, not a buffer and a pending write each.
     private var outgoing: ByteBuffer?
     private static let handOverBytes = 8192
+    /// The answer being written, as bytes: one buffer for the connection's life.
+    private var scratch: [UInt8] = []
     /// Written to the channel, not yet flushed.
     private var unflushed = false
+    /// A flush is due at the end of the event loop's current task (`flushSoon`).
+    private var flushScheduled = false
+    /// The handler left the pipeline: its context must not be used any more.
+    private var removed = false
     /// No more requests are expected (the client half-closed, or the daemon shuts down):
     /// close once the queue is answered.
     private var finishing: Finishing?
@@ -135,6 +141,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        removed = true
         stopTimers()
     }
 
@@ -350,6 +357,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 slot.response = .error(ProtocolError(.internalError, "no answer could be given: \(error)"))
             }
             handler.drain(context: context)
+            handler.flushSoon(context: context)
+        }
+    }
+
+    /// Flushes once the task running now ends: the audit writer hands answers back to the
+    /// event loop in groups, and a group's answers to one connection then leave in one write
+    /// instead of one each.
+    private func flushSoon(context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.assumeIsolated().execute {
+            let (handler, context) = loopBound.value
+            handler.flushScheduled = false
+            guard !handler.removed else { return }
             handler.flushIfNeeded(context: context)
         }
     }
@@ -386,7 +408,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func write(_ response: Response, context: ChannelHandlerContext) {
         if response.words.first == "ERR", response.words.count > 1 { errorAnswered(response.words[1]) }
         if outgoing == nil { outgoing = context.channel.allocator.buffer(capacity: 256) }
-        outgoing!.writeString(response.line)
+        scratch.removeAll(keepingCapacity: true)
+        response.append(to: &scratch)
+        outgoing!.writeBytes(scratch)
         if outgoing!.readableBytes >= Self.handOverBytes { handOver(context: context) }
         if response.closesConnection {
             closing = true

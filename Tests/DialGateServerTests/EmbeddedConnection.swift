@@ -39,8 +39,11 @@ final class EmbeddedConnection {
         channel.pipeline.fireChannelWritabilityChanged()
     }
 
-    /// The answer lines written and flushed since the last call, without their newline.
+    /// The answer lines written and flushed since the last call, without their newline. Runs
+    /// the loop's pending tasks first: an answer completed later is flushed at the end of the
+    /// task that completed it, as on a real event loop.
     func answers() throws -> [String] {
+        channel.embeddedEventLoop.run()
         while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
             received += buffer.readBytes(length: buffer.readableBytes) ?? []
         }
