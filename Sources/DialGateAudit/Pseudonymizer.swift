@@ -7,16 +7,21 @@ import Foundation
 /// `@unchecked Sendable`: `SymmetricKey` is an immutable value that Crypto does not yet mark
 /// Sendable; nothing here mutates it.
 public struct Pseudonymizer: @unchecked Sendable {
-    private let key: SymmetricKey
+    /// HMAC-SHA-256 with the key already absorbed: each pseudonym starts from a copy of it
+    /// (copy on write), so the key's two blocks are not hashed again per entry.
+    private let keyed: HMAC<SHA256>
 
     public init(key: SymmetricKey) {
-        self.key = key
+        self.keyed = HMAC<SHA256>(key: key)
     }
 
     /// Computed for every journal entry about a number: the hex is written straight into the
     /// string's bytes, not built from 16 strings and a join.
     public func pseudonym(for number: PhoneNumber) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(number.description.utf8), using: key)
+        var hmac = keyed
+        var text = number.description
+        text.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        let mac = hmac.finalize()
         return mac.withUnsafeBytes { bytes in
             String(unsafeUninitializedCapacity: 32) { out in
                 for index in 0..<16 {

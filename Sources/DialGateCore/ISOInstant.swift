@@ -78,12 +78,45 @@ public enum ISOInstant {
         let days = Int(millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000)
         let msOfDay = Int(millis - Int64(days) * 86_400_000)
         let civil = CalendarDay(dayNumber: days)
-        let (y, m, d) = (civil.year, civil.month, civil.day)
-        func pad(_ v: Int, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
+        guard (0...9999).contains(civil.year) else {
+            // Outside what the ledger records (`isWithinSupportedYears`): written all the same.
+            func pad(_ v: Int, _ w: Int) -> String {
+                let s = String(v)
+                return String(repeating: "0", count: max(0, w - s.count)) + s
+            }
+            return "\(pad(civil.year, 4))-\(pad(civil.month, 2))-\(pad(civil.day, 2))T\(pad(msOfDay / 3_600_000, 2)):"
+                + "\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
         }
-        return
-            "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(msOfDay / 3_600_000, 2)):\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+        // Written digit by digit into the string's own bytes: one per journal entry and answer.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var at = 0
+            func put(_ value: Int, _ width: Int) {
+                var value = value
+                for place in stride(from: width - 1, through: 0, by: -1) {
+                    out[at + place] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                at += width
+            }
+            func put(_ byte: UInt8) {
+                out[at] = byte
+                at += 1
+            }
+            put(civil.year, 4)
+            put(UInt8(ascii: "-"))
+            put(civil.month, 2)
+            put(UInt8(ascii: "-"))
+            put(civil.day, 2)
+            put(UInt8(ascii: "T"))
+            put(msOfDay / 3_600_000, 2)
+            put(UInt8(ascii: ":"))
+            put(msOfDay / 60_000 % 60, 2)
+            put(UInt8(ascii: ":"))
+            put(msOfDay / 1000 % 60, 2)
+            put(UInt8(ascii: "."))
+            put(msOfDay % 1000, 3)
+            put(UInt8(ascii: "Z"))
+            return at
+        }
     }
 }

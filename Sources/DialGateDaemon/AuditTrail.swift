@@ -89,7 +89,12 @@ public final class AuditTrail: Sendable {
     ) -> EventLoopFuture<UInt64> {
         // One HMAC per entry, for the message and the field alike.
         let pseudonym = context.number.map { pseudonymizer.pseudonym(for: $0) }
-        var entry = JournalEntry.dialgated(message(decision, context, pseudonym: pseudonym), id: AuditMessageID.decision)
+        // Built straight into the bytes journald takes: no `JournalEntry` of strings first.
+        var entry = EncodedJournalEntry(capacity: 1024)
+        entry.append("MESSAGE", message(decision, context, pseudonym: pseudonym))
+        entry.append("MESSAGE_ID", AuditMessageID.decision)
+        entry.append("PRIORITY", Self.infoPriority)
+        entry.append("SYSLOG_IDENTIFIER", "dialgated")
         entry.append(AuditField.verdict, decision.verdict.rawValue)
         entry.append(AuditField.reason, decision.reason.rawValue)
         entry.append(AuditField.rule, Response.visible(decision.rule))
@@ -102,14 +107,17 @@ public final class AuditTrail: Sendable {
         entry.append(AuditField.snapshot, context.snapshot)
         entry.append(AuditField.listsAsOf, context.listsAsOf)
         if !decision.facts.isEmpty {
-            entry.append(AuditField.facts, Response.fieldText(decision.facts))
+            entry.append(AuditField.facts) { Response.appendFieldText(decision.facts, to: &$0) }
         }
         if let reservation = context.reservation { entry.append(AuditField.reservation, Response.visible(reservation)) }
         if let milliseconds = context.deadlineMilliseconds { entry.append(AuditField.deadlineMilliseconds, String(milliseconds)) }
         if let id = context.requestID { entry.append(AuditField.requestID, Response.visible(id)) }
         appendPeer(context.peer, to: &entry)
-        return writer.submit(entry, on: eventLoop, deadline: deadline)
+        return writer.submit(entry, promise: eventLoop.makePromise(of: UInt64.self), deadline: deadline)
     }
+
+    /// `PRIORITY=` of a decision entry (info, as `JournalEntry.dialgated` writes it).
+    private static let infoPriority = String(JournalEntry.Priority.info.rawValue)
 
     /// Journals a ledger event (opt-out, consent, attempt, refusal) the ledger recorded, in
     /// the same numbered sequence as decisions, so that a missing one shows too.
@@ -155,14 +163,14 @@ public final class AuditTrail: Sendable {
         return writer.submit(entry, on: eventLoop)
     }
 
-    private func appendPeer(_ peer: PeerCredentials?, to entry: inout JournalEntry) {
+    private func appendPeer(_ peer: PeerCredentials?, to entry: inout some JournalFields) {
         guard let peer else { return }
         entry.append(AuditField.peerPID, String(peer.pid))
         entry.append(AuditField.peerUID, String(peer.uid))
         entry.append(AuditField.peerGID, String(peer.gid))
     }
 
-    private func appendNumber(_ context: Context, pseudonym: String?, to entry: inout JournalEntry) {
+    private func appendNumber(_ context: Context, pseudonym: String?, to entry: inout EncodedJournalEntry) {
         if let number = context.number, let pseudonym {
             entry.append(AuditField.numberHMAC, pseudonym)
             if mode == .clear { entry.append(AuditField.number, number.description) }

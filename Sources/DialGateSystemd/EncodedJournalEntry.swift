@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Built where the entry is made, so the one thread that sends entries in order (the audit
 /// writer) does no more than append its sequence number and send.
-public struct EncodedJournalEntry: Sendable {
+public struct EncodedJournalEntry: JournalFields, Sendable {
     private var bytes: [UInt8] = []
     private var ends: [Int] = []
 
@@ -25,11 +25,34 @@ public struct EncodedJournalEntry: Sendable {
         for field in entry.fields { appendField(field.name, field.value) }
     }
 
-    /// Adds `name=value`; `name` must be a valid field name (the caller's own constant).
+    /// An empty entry to build field by field (`append`), with room for about `capacity`
+    /// bytes: the audit trail's decisions are built this way, without a `JournalEntry` first.
+    public init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+        ends.reserveCapacity(24)
+    }
+
+    /// Adds `name=value`; `name` must be a valid field name (the caller's own constant,
+    /// checked in debug builds, which the tests run).
     public mutating func append(_ name: String, _ value: String) {
-        precondition(JournalEntry.isValidFieldName(name), "invalid journal field name \(name)")
+        assert(JournalEntry.isValidFieldName(name), "invalid journal field name \(name)")
         appendField(name, value)
     }
+
+    /// Adds `name=` and the bytes `value` appends, made single-line like every value: for a
+    /// value built straight into the entry (a decision's facts) rather than as a string.
+    public mutating func append(_ name: String, writing value: (inout [UInt8]) -> Void) {
+        assert(JournalEntry.isValidFieldName(name), "invalid journal field name \(name)")
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: "="))
+        let start = bytes.count
+        value(&bytes)
+        SingleLine.sanitize(&bytes, from: start)
+        ends.append(bytes.count)
+    }
+
+    /// Whether it holds no field: journald refuses such an entry.
+    public var isEmpty: Bool { ends.isEmpty }
 
     private mutating func appendField(_ name: String, _ value: String) {
         bytes.append(contentsOf: name.utf8)

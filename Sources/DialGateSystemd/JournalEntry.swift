@@ -1,9 +1,15 @@
+/// What journal fields are appended to: an entry of strings, or one encoded as it is built.
+public protocol JournalFields {
+    /// Appends the field `name=value`.
+    mutating func append(_ name: String, _ value: String)
+}
+
 /// One structured journal entry: fields in the order they are written.
 ///
 /// Order is kept (journald stores an entry's fields as given) so an entry reads the same in
 /// `journalctl -o verbose` as in the code that built it. A field may repeat, as journald allows.
 /// Names are checked and values made single-line when the entry is sent (`Journal.send`).
-public struct JournalEntry: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+public struct JournalEntry: JournalFields, Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// One `NAME=value` field.
     public struct Field: Sendable, Equatable {
         /// The field name: A-Z, 0-9 and _, not starting with _ or a digit, at most 64 characters.

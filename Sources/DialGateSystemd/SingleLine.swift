@@ -37,6 +37,15 @@ enum SingleLine {
         }
     }
 
+    /// Replaces, in `bytes[start...]`, each control character, line break and bidi control
+    /// by a space, in place (a hazard of several bytes becomes one space).
+    static func sanitize(_ bytes: inout [UInt8], from start: Int) {
+        guard bytes[start...].contains(where: isHazardLead) else { return }
+        let tail = String(decoding: bytes[start...], as: UTF8.self)
+        bytes.removeSubrange(start...)
+        append(tail, to: &bytes)
+    }
+
     /// `value` with each control character, line break and bidi control replaced by a space.
     static func sanitized(_ value: String) -> String {
         var bytes: [UInt8] = []
