@@ -275,18 +275,26 @@ public final class Gate: RequestResponder {
         let numberFact = context.number.map { [Fact("number", $0.description)] } ?? []
         let id = context.requestID
         let statistics = self.statistics
-        return audit.record(decided, context, on: eventLoop, deadline: remaining).map { seq -> Response in
-            if !planned { statistics.count(decided.verdict) }
-            let reservationFact = given.map { [Fact("reservation", $0)] } ?? []
-            return .decision(decided, id: id, planned: planned, extra: [Fact("seq", String(seq))] + numberFact + reservationFact)
-        }.recover { [self] error -> Response in
-            if decided.verdict == .allow, let place {
-                free(place, because: "its ALLOW was not journaled", on: eventLoop)
+        // One promise for the answer, completed from the journal's result (rather than a
+        // `map` and a `recover`, a future each): this runs for every decision.
+        let answer = eventLoop.makePromise(of: Response.self)
+        audit.record(decided, context, on: eventLoop, deadline: remaining).whenComplete { [self] result in
+            switch result {
+            case .success(let seq):
+                if !planned { statistics.count(decided.verdict) }
+                var extra = [Fact("seq", String(seq))] + numberFact
+                if let given { extra.append(Fact("reservation", given)) }
+                answer.succeed(.decision(decided, id: id, planned: planned, extra: extra))
+            case .failure(let error):
+                if decided.verdict == .allow, let place {
+                    free(place, because: "its ALLOW was not journaled", on: eventLoop)
+                }
+                let denied = Policy.auditUnavailable("\(error)")
+                if !planned { statistics.count(denied.verdict) }
+                answer.succeed(.decision(denied, id: id, planned: planned, extra: numberFact))
             }
-            let denied = Policy.auditUnavailable("\(error)")
-            if !planned { statistics.count(denied.verdict) }
-            return .decision(denied, id: id, planned: planned, extra: numberFact)
         }
+        return answer.futureResult
     }
 
     /// Frees a place whose ALLOW was not given, and journals why. Best effort: a place that

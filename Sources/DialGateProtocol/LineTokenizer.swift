@@ -23,6 +23,46 @@ enum LineTokenizer {
     }
 
     static func tokenize(_ line: Substring) throws(Failure) -> [Token] {
+        var line = line
+        if let plain = line.withUTF8(plainTokens) { return try plain.get() }
+        return try tokenizeScalars(line)
+    }
+
+    /// The tokens of a line of printable ASCII, spaces and tabs without a quote (what hooks
+    /// send), read from its bytes; `nil` for any other line, which `tokenizeScalars` reads.
+    /// The same tokens as `tokenizeScalars` gives such a line.
+    private static func plainTokens(_ utf8: UnsafeBufferPointer<UInt8>) -> Result<[Token], Failure>? {
+        for byte in utf8 where (byte < 0x20 && byte != 0x09) || byte >= 0x7F || byte == 0x22 { return nil }
+        var tokens: [Token] = []
+        var index = 0
+        let count = utf8.count
+        while index < count {
+            while index < count, utf8[index] == 0x20 || utf8[index] == 0x09 { index += 1 }
+            guard index < count else { break }
+            let start = index
+            var equals = -1
+            while index < count, utf8[index] != 0x20, utf8[index] != 0x09 {
+                if utf8[index] == 0x3D, equals < 0 {
+                    guard index > start else { return .failure(.emptyKey(position: index + 1)) }
+                    equals = index
+                }
+                index += 1
+            }
+            if equals < 0 {
+                tokens.append(Token(key: nil, value: text(utf8, start..<index)))
+            } else {
+                tokens.append(Token(key: text(utf8, start..<equals), value: text(utf8, equals + 1..<index)))
+            }
+        }
+        return .success(tokens)
+    }
+
+    private static func text(_ utf8: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: utf8[range]), as: UTF8.self)
+    }
+
+    /// Tokenizes any line, character by character: quotes, escapes, hazards.
+    static func tokenizeScalars(_ line: Substring) throws(Failure) -> [Token] {
         var tokens: [Token] = []
         let scalars = Array(line.unicodeScalars)
         var index = 0
@@ -102,6 +142,23 @@ enum LineTokenizer {
     /// Writes a value so that `tokenize` reads it back: bare when it is a plain word, quoted
     /// otherwise. A line hazard is written as its `\uXXXX` escape: one answer is always one
     /// line, and reads in the order it is stored.
+    /// Appends `quote(value)` to `bytes`. Values of printable ASCII with nothing to quote (the
+    /// tokens, numbers and dates of nearly every answer) are copied as they are, byte by byte,
+    /// without a string built; anything else goes through `quote`.
+    static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+        var value = value
+        let plain = value.withUTF8 { utf8 -> Bool in
+            guard !utf8.isEmpty else { return false }
+            for byte in utf8 {
+                // Space, quote, backslash, equals, controls, DEL and every non-ASCII byte.
+                if byte <= 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C || byte == 0x3D { return false }
+            }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if !plain { bytes.append(contentsOf: quote(value).utf8) }
+    }
+
     static func quote(_ value: String) -> String {
         let needsQuotes = value.isEmpty || value.unicodeScalars.contains { s in
             s == " " || s == "\"" || s == "\\" || s == "=" || LineHazard.isHazard(s)

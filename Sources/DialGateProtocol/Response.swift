@@ -74,15 +74,41 @@ public struct Response: Sendable, Equatable {
 
     /// The line, with its LF terminator.
     public var line: String {
-        var out = words.joined(separator: " ")
-        if !fields.isEmpty { out += " " + Self.fieldText(fields) }
-        return out + "\n"
+        var bytes: [UInt8] = []
+        append(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the line, with its LF terminator, to `bytes`: what the server writes, without a
+    /// string built per answer.
+    public func append(to bytes: inout [UInt8]) {
+        for (index, word) in words.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: " ")) }
+            bytes.append(contentsOf: word.utf8)
+        }
+        if !fields.isEmpty {
+            bytes.append(UInt8(ascii: " "))
+            Self.appendFieldText(fields, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "\n"))
     }
 
     /// `key=value` pairs as the wire writes them, values quoted when they need it; the journal
     /// uses the same form for a decision's facts.
     public static func fieldText(_ fields: [Fact]) -> String {
-        fields.map { "\($0.key)=\(LineTokenizer.quote($0.value))" }.joined(separator: " ")
+        var bytes: [UInt8] = []
+        appendFieldText(fields, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `fieldText(fields)` to `bytes`.
+    public static func appendFieldText(_ fields: [Fact], to bytes: inout [UInt8]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: " ")) }
+            bytes.append(contentsOf: field.key.utf8)
+            bytes.append(UInt8(ascii: "="))
+            LineTokenizer.appendQuoted(field.value, to: &bytes)
+        }
     }
 
     /// `text` with each line hazard (control character, Unicode line break, bidi control)
