@@ -3,8 +3,9 @@ import Synchronization
 
 /// Everything a decision reads that comes from disk: the configuration's policy and
 /// campaigns, and the loaded lists. Immutable; a reload builds a new one off to the side and
-/// swaps it in whole, so a decision never sees half of a reload.
-public struct ServingState: Sendable {
+/// swaps it in whole, so a decision never sees half of a reload. A class, so that each
+/// request takes it with one reference count, not one per field.
+public final class ServingState: Sendable {
     public let configuration: Configuration
     public let policy: Policy
     /// `nil` until a list load succeeded: decisions are then denied (`lists-unavailable`).
@@ -37,6 +38,7 @@ public final class StateStore: Sendable {
         state = Mutex(initial)
     }
 
+    /// The state in force: one reference, read under the lock.
     public var current: ServingState { state.withLock { $0 } }
 
     public func replace(with new: ServingState) {
