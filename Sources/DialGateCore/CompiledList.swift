@@ -82,6 +82,22 @@ public struct CompiledList: Sendable {
         self.imageChecksum = WordChecksum.of(index.image)
     }
 
+    /// A compiled list of an index already built (for tools and benchmarks that hold the
+    /// numbers rather than a text list).
+    public init(
+        kind: ListKind, asOf: CalendarDay, attributes: [String: String] = [:], records: Int, badLines: Int = 0,
+        index: NumberIndex
+    ) {
+        precondition(kind.isNumberList, "only number lists are compiled")
+        self.kind = kind
+        self.asOf = asOf
+        self.attributes = attributes
+        self.records = records
+        self.badLines = badLines
+        self.index = index
+        self.imageChecksum = WordChecksum.of(index.image)
+    }
+
     /// The header line, as a text list's first line says it, attributes in key order.
     var headerText: String {
         let pairs = attributes.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
