@@ -9,13 +9,14 @@
 /// | run first blocks | runs                    | `UInt64`    |
 /// | run first slots  | runs + 1                | `UInt32`    |
 /// | slot partitions  | slots + 1               | `UInt32`    |
-/// | partitions       | partitions × 2          | `UInt64`    |
+/// | partitions       | partitions × 2          | `UInt64` (first key, `PartitionWord`) |
 /// | bits             | words + 1 (padding)     | `UInt64`    |
 ///
-/// Everything but the bits is implied by the keys at partition starts, the count and the last
-/// key, so `validating` recomputes it and refuses an image where any of it differs: an index
-/// that passes reads only inside its image, whatever its bits say. The bits themselves are
-/// covered by the compiled list's checksum.
+/// Everything but the bits (and the partitions' skip counts) is implied by the keys at
+/// partition starts, the count and the last key, so `validating` recomputes it and refuses an
+/// image where any of it differs: an index that passes reads only inside its image, whatever
+/// its bits say. The bits themselves are covered by the compiled list's checksum, and the last
+/// partition is decoded whole.
 extension NumberIndex {
     /// What a mapped image is refused for.
     struct ImageProblem: Error, CustomStringConvertible {
@@ -168,7 +169,8 @@ extension NumberIndex {
             guard partition > 0 || first == firstKey else { throw ImageProblem("the first partition misses the first key") }
             let keys = partition + 1 < partitionCount ? 1 << partitionShift : count - partition << partitionShift
             let shape = PartitionShape(keys: keys, spread: bound - first)
-            guard load(layout.partitions, partition * 2 + 1, as: UInt64.self) == UInt64(words) << 8 | UInt64(shape.lowBits) else {
+            let word = PartitionWord(load(layout.partitions, partition * 2 + 1, as: UInt64.self))
+            guard word.firstWord == words, word.lowBits == shape.lowBits else {
                 throw ImageProblem("partition \(partition)'s bits are not where its keys put them")
             }
             words += shape.words
@@ -185,12 +187,16 @@ extension NumberIndex {
     /// The keys of partition `p`, decoded, or `nil` when its bits do not hold exactly its count
     /// of ascending keys, one closing zero per bucket and zero padding.
     func keys(inPartition p: Int) -> [UInt64]? {
-        let meta = partitions[p * 2 + 1]
-        let lowBits = Int(meta & 0xFF)
-        let lowerStart = Int(meta >> 8)
+        let meta = PartitionWord(partitions[p * 2 + 1])
+        let lowBits = meta.lowBits
+        let lowerStart = meta.firstWord
         let keyCount = p == partitionCount - 1 ? count - p << partitionShift : 1 << partitionShift
         let upperStart = lowerStart + Self.words(forBits: keyCount * lowBits)
-        let upperEnd = p + 1 < partitionCount ? Int(partitions[p * 2 + 3] >> 8) : wordCount
+        let upperEnd = p + 1 < partitionCount ? PartitionWord(partitions[p * 2 + 3]).firstWord : wordCount
+        let skips = PartitionWord.skipWords(upperWords: upperEnd - upperStart)
+        guard meta.zerosBeforeFirstSkip == Self.zeros(in: words + upperStart, count: skips.first),
+            meta.zerosBeforeSecondSkip == Self.zeros(in: words + upperStart, count: skips.second)
+        else { return nil }
         let first = partitions[p * 2]
         let lowBytes = UnsafeRawPointer(words + lowerStart)
         var keys: [UInt64] = []
@@ -287,7 +293,7 @@ extension NumberIndex {
             let bound = end < count ? keys[end] - 1 : keys[count - 1]
             let shape = PartitionShape(keys: end - start, spread: bound - keys[start])
             partitionWords.append(keys[start])
-            partitionWords.append(UInt64(wordCount) << 8 | UInt64(shape.lowBits))
+            partitionWords.append(PartitionWord(firstWord: wordCount, lowBits: shape.lowBits).value)
             shapes.append(shape)
             wordCount += shape.words
         }
@@ -321,12 +327,62 @@ extension NumberIndex {
             for partition in 0..<partitionCount {
                 let start = partition << partitionShift
                 let end = min(count, start + partitionKeys)
-                encode(keys[start..<end], shape: shapes[partition], into: words + Int(partitionWords[partition * 2 + 1] >> 8))
+                let firstWord = PartitionWord(partitionWords[partition * 2 + 1]).firstWord
+                encode(keys[start..<end], shape: shapes[partition], into: words + firstWord)
+                // The skips count the zeros of the unary part just written.
+                let upper = words + firstWord + shapes[partition].lowerWords
+                let skips = PartitionWord.skipWords(upperWords: shapes[partition].words - shapes[partition].lowerWords)
+                let word = PartitionWord(
+                    firstWord: firstWord, lowBits: shapes[partition].lowBits,
+                    zerosBeforeFirstSkip: zeros(in: upper, count: skips.first),
+                    zerosBeforeSecondSkip: zeros(in: upper, count: skips.second))
+                base.storeBytes(
+                    of: word.value.littleEndian, toByteOffset: layout.partitions + (partition * 2 + 1) * 8, as: UInt64.self)
             }
             // The layout is little-endian; so are the machines Swift runs dialgate on.
             assert(UInt64(1).littleEndian == 1)
         }
         return storage
+    }
+
+    /// The zero bits of `count` words.
+    static func zeros(in words: UnsafePointer<UInt64>, count: Int) -> Int {
+        (0..<count).reduce(0) { $0 + (64 - words[$1].nonzeroBitCount) }
+    }
+
+    /// A partition's second word: where its bits start, its low-part width, and how many zeros
+    /// of its unary part come before the words a third and two thirds of the way in, so that
+    /// finding a bucket's start scans a third of the unary part on average rather than half:
+    ///
+    /// | bits   | what                                              |
+    /// |--------|---------------------------------------------------|
+    /// | 0..<6  | low bits a key keeps (0...56)                     |
+    /// | 6..<17 | zeros before the first skip word                  |
+    /// | 17..<28| zeros before the second skip word                 |
+    /// | 28..<64| the partition's first word in the bits           |
+    ///
+    /// A unary part of 512 keys has at most about 1 024 buckets (so zeros), within 11 bits.
+    struct PartitionWord {
+        let value: UInt64
+
+        init(_ value: UInt64) { self.value = value }
+
+        init(firstWord: Int, lowBits: Int, zerosBeforeFirstSkip: Int = 0, zerosBeforeSecondSkip: Int = 0) {
+            precondition(zerosBeforeFirstSkip < 1 << 11 && zerosBeforeSecondSkip < 1 << 11 && firstWord < 1 << 36)
+            value = UInt64(firstWord) << 28 | UInt64(zerosBeforeSecondSkip) << 17 | UInt64(zerosBeforeFirstSkip) << 6
+                | UInt64(lowBits)
+        }
+
+        @inline(__always) var lowBits: Int { Int(truncatingIfNeeded: value & 0x3F) }
+        @inline(__always) var zerosBeforeFirstSkip: Int { Int(truncatingIfNeeded: value >> 6 & 0x7FF) }
+        @inline(__always) var zerosBeforeSecondSkip: Int { Int(truncatingIfNeeded: value >> 17 & 0x7FF) }
+        @inline(__always) var firstWord: Int { Int(truncatingIfNeeded: value >> 28) }
+
+        /// The skip words of a unary part of `upperWords` words, from its first word.
+        @inline(__always)
+        static func skipWords(upperWords: Int) -> (first: Int, second: Int) {
+            (upperWords / 3, upperWords &* 2 / 3)
+        }
     }
 
     /// Writes one partition's bits, zeroed before: the low parts packed, then one 1 per key at

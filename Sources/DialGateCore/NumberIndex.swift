@@ -38,8 +38,8 @@ public struct NumberIndex: @unchecked Sendable {
     /// holds the partition count. The partitions starting in slot `s`'s block are
     /// `slotPartitions[s] ..< slotPartitions[s + 1]`.
     let slotPartitions: UnsafePointer<UInt32>
-    /// Two words a partition: its first key, and `lowerWord << 8 | l` (where its bits start in
-    /// `words`, and how many low bits each of its keys keeps).
+    /// Two words a partition: its first key, and its `PartitionWord` (where its bits start in
+    /// `words`, how many low bits each of its keys keeps, and two skips into its unary part).
     let partitions: UnsafePointer<UInt64>
     /// The partitions' bits, each partition's low parts then its unary high parts, each part
     /// starting on a word; a padding word follows, so a 64-bit read of a low part never leaves.
@@ -121,12 +121,12 @@ public struct NumberIndex: @unchecked Sendable {
     /// Whether partition `p` holds the key `offset` above its first key.
     @inline(__always)
     private func partition(_ p: Int, holdsOffset offset: UInt64) -> Bool {
-        let meta = partitions[p &* 2 &+ 1]
-        let l = meta & 0xFF
-        let lowerStart = Int(truncatingIfNeeded: meta >> 8)
+        let meta = PartitionWord(partitions[p &* 2 &+ 1])
+        let l = UInt64(meta.lowBits)
+        let lowerStart = meta.firstWord
         let keys = p == partitionCount &- 1 ? count &- p << partitionShift : 1 << partitionShift
         let upperStart = lowerStart &+ Self.words(forBits: keys &* Int(l))
-        let upperEnd = p &+ 1 < partitionCount ? Int(truncatingIfNeeded: partitions[p &* 2 &+ 3] >> 8) : wordCount
+        let upperEnd = p &+ 1 < partitionCount ? PartitionWord(partitions[p &* 2 &+ 3]).firstWord : wordCount
         let bucket = Int(truncatingIfNeeded: offset >> l)
         let lowPart = offset & ((1 << l) &- 1)
 
@@ -134,7 +134,16 @@ public struct NumberIndex: @unchecked Sendable {
         var bit = 0
         if bucket > 0 {
             var remaining = bucket &- 1
+            // Start at the skip word the zero lies after (a third or two thirds in), if any.
+            let skips = PartitionWord.skipWords(upperWords: upperEnd &- upperStart)
             var word = upperStart
+            if remaining >= meta.zerosBeforeSecondSkip {
+                word &+= skips.second
+                remaining &-= meta.zerosBeforeSecondSkip
+            } else if remaining >= meta.zerosBeforeFirstSkip {
+                word &+= skips.first
+                remaining &-= meta.zerosBeforeFirstSkip
+            }
             while true {
                 guard word < upperEnd else { return false }
                 let zeros = ~words[word]
