@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The bytes of one `NumberIndex` image: either memory it allocated and frees, or a region of a
 /// memory-mapped `.dgidx` file, kept mapped for as long as an index points into it.
 ///
@@ -11,10 +19,21 @@ final class IndexStorage: @unchecked Sendable {
     /// allocated the bytes itself and frees them in `deinit`.
     private let owner: (any AnyObject & Sendable)?
 
-    /// Allocates `byteCount` zeroed bytes, 64-byte aligned, for an index being built: `fill`
-    /// writes the image, and the bytes are read-only afterwards.
+    /// Allocates `byteCount` zeroed bytes for an index being built: `fill` writes the image,
+    /// and the bytes are read-only afterwards. An image of megabytes is aligned on 2 MiB and
+    /// asks for transparent huge pages: a lookup touches a few random places of the image,
+    /// and with 4 KiB pages each would also miss the TLB.
     init(allocating byteCount: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(byteCount, 8), alignment: 64)
+        let hugePage = 2 << 20
+        let alignment = byteCount >= 2 * hugePage ? hugePage : 64
+        var address: UnsafeMutableRawPointer? = nil
+        guard posix_memalign(&address, alignment, max(byteCount, 8)) == 0, let address else {
+            fatalError("cannot allocate \(byteCount) bytes for a number index")
+        }
+        if alignment == hugePage {
+            _ = madvise(address, byteCount / hugePage * hugePage, MADV_HUGEPAGE)
+        }
+        let buffer = UnsafeMutableRawBufferPointer(start: address, count: max(byteCount, 8))
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
         fill(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<byteCount]))
         self.bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<byteCount])
@@ -30,6 +49,6 @@ final class IndexStorage: @unchecked Sendable {
     }
 
     deinit {
-        if owner == nil { UnsafeMutableRawPointer(mutating: bytes.baseAddress)?.deallocate() }
+        if owner == nil { free(UnsafeMutableRawPointer(mutating: bytes.baseAddress)) }
     }
 }

@@ -52,6 +52,9 @@ struct IndexBenchmark: ParsableCommand {
     @Option(help: "Where the list files are written (a fresh directory is made in it).")
     var directory = NSTemporaryDirectory()
 
+    @Option(help: "Keep the list files in this directory (<size>/compiled, <size>/text), to run a daemon on them.")
+    var keep: String?
+
     /// Lookups timed in one go before switching structure: long enough to warm the caches.
     private static let chunkSize = 200_000
 
@@ -96,12 +99,16 @@ struct IndexBenchmark: ParsableCommand {
         let sorted = keys
         keys = []
 
+        let files = try ListFiles(directory: keep.map { "\($0)/\(sorted.count)" }, scratch: directory)
+        let mapped = try files.compile(index: index)
+
         let queries = queries(count: lookups, sorted: sorted, using: &generator)
         var structures: [(name: String, contains: (UInt64) -> Bool)] = [
             ("NumberIndex", { index.contains($0) }), ("old index", { old.contains($0) }),
             ("sorted array", { Self.binarySearch(sorted, $0) }),
         ]
         if size <= setLimit { structures.append(("Set<UInt64>", { set.contains($0) })) }
+        structures.append(("mapped .dgidx", { mapped.contains($0) }))
         // The machine may be shared: alternating the structures chunk by chunk gives them all
         // the same conditions; the fastest pass of each counts.
         var best = [Duration](repeating: .seconds(1_000_000), count: structures.count)
@@ -118,48 +125,69 @@ struct IndexBenchmark: ParsableCommand {
             for position in structures.indices { best[position] = min(best[position], times[position]) }
         }
         let rates = best.map { Double(queries.count) / $0.seconds }
-        let bytes = [
-            Double(index.memoryBytes), Double(old.memoryBytes), Double(sorted.count * 8),
-            Double(Self.estimatedBytes(of: set)),
-        ].map { $0 / Double(max(index.count, 1)) }
-        let builds = [indexBuild, oldBuild, sortBuild, setBuild]
+        var bytes = [Double(index.memoryBytes), Double(old.memoryBytes), Double(sorted.count * 8)]
+        var builds = [indexBuild, oldBuild, sortBuild]
+        var notes = ["", "", ""]
+        if size <= setLimit {
+            bytes.append(Double(Self.estimatedBytes(of: set)))
+            builds.append(setBuild)
+            notes.append(" (est.)")
+        }
+        bytes.append(Double(mapped.memoryBytes))
+        builds.append(files.compileTime)
+        notes.append(" (file)")
+        bytes = bytes.map { $0 / Double(max(index.count, 1)) }
+        let mappedPosition = structures.count - 1
 
         print("")
         print("\(size) numbers (\(index.count) distinct), \(queries.count) lookups × \(passes) passes")
         print(Self.row("", "build", "bytes/number", "lookups/s", "ns/lookup", "hits"))
         for (position, structure) in structures.enumerated() {
             print(Self.row(structure.name, Self.format(builds[position]),
-                           Self.format(bytes[position]) + (position == 3 ? " (est.)" : ""),
+                           Self.format(bytes[position]) + notes[position],
                            Self.millions(rates[position]), Self.format(1e9 / rates[position]), "\(hits[position])"))
         }
         print("NumberIndex ÷ old index: memory \(Self.format(bytes[0] / bytes[1]))×, lookup speed \(Self.format(rates[0] / rates[1]))×, build \(Self.format(indexBuild.seconds / oldBuild.seconds))×")
         print("NumberIndex ÷ sorted array: memory \(Self.format(bytes[0] / bytes[2]))×, lookup speed \(Self.format(rates[0] / rates[2]))×")
         if size <= setLimit { print("NumberIndex ÷ Set: memory \(Self.format(bytes[0] / bytes[3]))×, lookup speed \(Self.format(rates[0] / rates[3]))×") }
+        print("mapped ÷ built NumberIndex: lookup speed \(Self.format(rates[mappedPosition] / rates[0]))× (the mapped one's build column is the compile: write .dgidx, fsync, rename)")
         if Set(hits).count != 1 { print("MISMATCH: the structures disagree: \(hits)") }
         old = BlockIndex(keys: [])
         set = []
 
-        try measureFiles(index: index, sorted: sorted)
+        try files.measureLoads(index: index, sorted: sorted, textLimit: textLimit)
     }
 
-    /// Writes the numbers as a compiled list and, up to `textLimit`, as a text list, each alone
-    /// in a list directory, and times the daemon's loader on each.
-    private func measureFiles(index: NumberIndex, sorted: [UInt64]) throws {
+    /// The list directories of one size: a compiled list, and the same numbers as a text list.
+    final class ListFiles {
+        let base: String
+        let keep: Bool
+        var compileTime = Duration.zero
         let clock = ContinuousClock()
-        let base = (directory.hasSuffix("/") ? directory : directory + "/") + "dialgate-index-bench-\(getpid())"
-        let compiledDirectory = base + "/compiled"
-        let textDirectory = base + "/text"
-        try FileManager.default.createDirectory(atPath: compiledDirectory, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: textDirectory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: base) }
-        let asOf = CalendarDay(iso: "2026-11-30")!
-        let compiled = CompiledList(kind: .bloctelRegistered, asOf: asOf, attributes: ["source": "bench"], records: index.count, index: index)
-        let compilePath = compiledDirectory + "/registry.dgidx"
-        let compile = try clock.measure { try Self.writeAtomically(compilePath, header: compiled.headerBytes, body: compiled.withImage { $0 }) }
-        let fileBytes = (try FileManager.default.attributesOfItem(atPath: compilePath)[.size] as? Int) ?? 0
+        var compiledDirectory: String { base + "/compiled" }
+        var textDirectory: String { base + "/text" }
+        static let asOf = CalendarDay(iso: "2026-11-30")!
 
-        // The first load reads the file from the page cache, as a daemon restarted on a host
-        // that keeps its lists; each load is the daemon's reload path.
+        init(directory: String?, scratch: String) throws {
+            keep = directory != nil
+            base = directory ?? (scratch.hasSuffix("/") ? scratch : scratch + "/") + "dialgate-index-bench-\(getpid())"
+            try FileManager.default.createDirectory(atPath: base + "/compiled", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: base + "/text", withIntermediateDirectories: true)
+        }
+
+        deinit { if !keep { try? FileManager.default.removeItem(atPath: base) } }
+
+        /// Writes the compiled list and returns its index as the daemon's loader maps it.
+        func compile(index: NumberIndex) throws -> NumberIndex {
+            let compiled = CompiledList(kind: .bloctelRegistered, asOf: Self.asOf, attributes: ["source": "bench"], records: index.count, index: index)
+            let path = compiledDirectory + "/registry.dgidx"
+            compileTime = try clock.measure {
+                try IndexBenchmark.writeAtomically(path, header: compiled.headerBytes, body: compiled.withImage { $0 })
+            }
+            return try load(compiledDirectory).1.numberLists(of: .bloctelRegistered)[0].index
+        }
+
+        /// One load of a directory by the daemon's loader, as at a start or a reload.
         func load(_ directory: String) throws -> (Duration, Snapshot) {
             let loader = ListDirectoryLoader(directory: directory)
             var snapshot: Snapshot? = nil
@@ -173,31 +201,27 @@ struct IndexBenchmark: ParsableCommand {
             guard let snapshot else { throw ValidationError("the loader refused the list: \(failure ?? "")") }
             return (time, snapshot)
         }
-        var compiledLoads: [Duration] = []
-        var compiledSnapshot: Snapshot? = nil
-        for _ in 0..<3 {
-            let (time, snapshot) = try load(compiledDirectory)
-            compiledLoads.append(time)
-            compiledSnapshot = snapshot
-        }
-        let probe = sorted[sorted.count / 2]
-        let found = compiledSnapshot!.numberLists(of: .bloctelRegistered).first?.index.contains(probe) == true
-        print("compile (write .dgidx, fsync, rename): \(Self.format(compile)), \(fileBytes) bytes (\(Self.format(Double(fileBytes) / Double(index.count))) a number)")
-        print("load of the .dgidx directory (map, SHA-256, checks), 3 loads: \(compiledLoads.map(Self.format).joined(separator: ", ")); a listed number found: \(found)")
-        compiledSnapshot = nil
 
-        guard sorted.count <= textLimit else {
-            print("text list: not written (size over --text-limit \(textLimit))")
-            return
+        /// Times loads of the compiled list and, up to `textLimit` numbers, of the same numbers as
+        /// a text list, each alone in its directory. The file is in the page cache (just written),
+        /// as on a host that keeps its lists.
+        func measureLoads(index: NumberIndex, sorted: [UInt64], textLimit: Int) throws {
+            var compiledLoads: [Duration] = []
+            for _ in 0..<3 { compiledLoads.append(try load(compiledDirectory).0) }
+            let fileBytes = (try FileManager.default.attributesOfItem(atPath: compiledDirectory + "/registry.dgidx")[.size] as? Int) ?? 0
+            print("compile (write .dgidx, fsync, rename): \(IndexBenchmark.format(compileTime)), \(fileBytes) bytes (\(IndexBenchmark.format(Double(fileBytes) / Double(index.count))) a number)")
+            print("load of the .dgidx directory (map, SHA-256, checks), 3 loads: \(compiledLoads.map(IndexBenchmark.format).joined(separator: ", "))")
+            guard sorted.count <= textLimit else {
+                print("text list: not written (size over --text-limit \(textLimit))")
+                return
+            }
+            let textPath = textDirectory + "/registry.txt"
+            let writeText = try clock.measure { try IndexBenchmark.writeText(textPath, sorted: sorted, asOf: Self.asOf) }
+            var textLoads: [Duration] = []
+            for _ in 0..<2 { textLoads.append(try load(textDirectory).0) }
+            print("load of the same numbers as a text list (read, SHA-256, parse, sort, index), 2 loads: \(textLoads.map(IndexBenchmark.format).joined(separator: ", ")) (writing it: \(IndexBenchmark.format(writeText)))")
+            print("text load ÷ compiled load: \(IndexBenchmark.format(textLoads.min()!.seconds / compiledLoads.min()!.seconds))×")
         }
-        let textPath = textDirectory + "/registry.txt"
-        let writeText = try clock.measure { try Self.writeText(textPath, sorted: sorted, asOf: asOf) }
-        var textLoads: [Duration] = []
-        for _ in 0..<2 { textLoads.append(try load(textDirectory).0) }
-        let compiledBest = compiledLoads.min()!
-        let textBest = textLoads.min()!
-        print("load of the same numbers as a text list (read, SHA-256, parse, sort, index), 2 loads: \(textLoads.map(Self.format).joined(separator: ", ")) (writing it: \(Self.format(writeText)))")
-        print("text load ÷ compiled load: \(Self.format(textBest.seconds / compiledBest.seconds))×")
     }
 
     /// Writes `header` then `body` to `.<name>.tmp` beside `path`, syncs it and renames it.
@@ -304,8 +328,8 @@ struct IndexBenchmark: ParsableCommand {
         zip(columns, [13, 10, 18, 14, 11, 10]).map { $0.padding(toLength: $1) }.joined(separator: " ")
     }
 
-    private static func format(_ duration: Duration) -> String { format(duration.seconds) + " s" }
-    private static func format(_ value: Double) -> String {
+    static func format(_ duration: Duration) -> String { format(duration.seconds) + " s" }
+    static func format(_ value: Double) -> String {
         let thousandths = (value * 1000).rounded()
         let whole = Int(thousandths / 1000)
         let fraction = Int(abs(thousandths).truncatingRemainder(dividingBy: 1000))
