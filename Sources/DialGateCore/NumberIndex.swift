@@ -72,7 +72,14 @@ public struct NumberIndex: @unchecked Sendable {
 
     /// Builds the index from keys in any order; duplicates are kept once.
     public init(keys: some Sequence<UInt64>) {
-        var sorted = Array(keys)
+        self.init(keys: Array(keys))
+    }
+
+    /// Builds the index from keys in any order; duplicates are kept once. (Not generic, so that
+    /// a caller in another module does not copy hundreds of millions of keys one by one
+    /// through an unspecialised sequence.)
+    public init(keys: [UInt64]) {
+        var sorted = keys
         Self.radixSort(&sorted)
         let distinct = Self.removeAdjacentDuplicates(&sorted)
         precondition(distinct < Int(UInt32.max) << Self.defaultPartitionShift, "a number index holds fewer than 2^41 numbers")
