@@ -18,12 +18,14 @@
 /// partitions that start in the key's block (usually zero or one, compared by binary search when
 /// a dense block holds more); like phone numbers themselves, the directory is a short sorted
 /// list of *runs* of consecutive blocks, so a number outside every run is absent at once. Inside
-/// the partition, one scan of the unary bitvector (about 18 words, adjacent cache lines) finds
-/// the key's bucket, and the few low parts of that bucket are compared with the key's.
+/// the partition, a scan of the unary bitvector from the nearest of its two skip points (a
+/// third of its 18 words or so on average, adjacent cache lines) finds the key's bucket, and the
+/// few low parts of that bucket are compared with the key's.
 ///
-/// The whole index is one byte image (see `Layout`) that the index reads through pointers,
-/// whether the bytes were allocated by a build or mapped from a file; `validating(image:)`
-/// checks a mapped image's structure so that a corrupt file is refused rather than read.
+/// The whole index is one byte image (see `NumberIndex+Image.swift`) that the index reads
+/// through pointers, whether the bytes were allocated by a build or mapped from a file;
+/// `validating(_:)` checks a mapped image's structure so that a corrupt file is refused rather
+/// than read.
 public struct NumberIndex: @unchecked Sendable {
     // @unchecked: the pointers are into `storage`'s immutable bytes, kept alive by it.
 
