@@ -41,6 +41,33 @@ struct CompileTests {
         }
     }
 
+    @Test("a truncated compiled list put in place fails the reload, and the previous lists keep denying")
+    func truncatedCompiledListKeepsThePreviousLists() async throws {
+        try await onOwnThread {
+            let directory = try RunningDaemon.makeScratchDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let text = directory + "/optout.txt"
+            try TestLists.standard["internal-optout.txt"]!.write(toFile: text, atomically: true, encoding: .utf8)
+            let compiled = directory + "/optout.dgidx"
+            #expect(try Self.dialgate(["compile", text, "-o", compiled]).status == 0)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: compiled))
+
+            var lists = TestLists.standard
+            lists.removeValue(forKey: "internal-optout.txt")
+            let daemon = try RunningDaemon(lists: lists)
+            try bytes.write(to: URL(fileURLWithPath: daemon.listsPath + "/internal-optout.dgidx"), options: .atomic)
+            #expect(try daemon.ask("RELOAD").hasPrefix("OK reload "))
+            #expect(try daemon.ask("CHECK \(TestLists.optedOut) campaign=fibre-promo").hasPrefix("DENY internal-optout "))
+
+            // A copy cut short, renamed into place as a careless copy would leave it.
+            try bytes.prefix(bytes.count - 100).write(
+                to: URL(fileURLWithPath: daemon.listsPath + "/internal-optout.dgidx"), options: .atomic)
+            let reload = try daemon.ask("RELOAD")
+            #expect(reload.hasPrefix("ERR reload-failed ") && reload.contains("internal-optout.dgidx"), "\(reload)")
+            #expect(try daemon.ask("CHECK \(TestLists.optedOut) campaign=fibre-promo").hasPrefix("DENY internal-optout "))
+        }
+    }
+
     @Test("compile refuses a list the daemon would refuse, with exit 2, and writes nothing")
     func refusedListCompilesToNothing() throws {
         let directory = try RunningDaemon.makeScratchDirectory()
