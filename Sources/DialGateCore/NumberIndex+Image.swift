@@ -12,11 +12,11 @@
 /// | partitions       | partitions × 2          | `UInt64` (first key, `PartitionWord`) |
 /// | bits             | words + 1 (padding)     | `UInt64`    |
 ///
-/// Everything but the bits (and the partitions' skip counts) is implied by the keys at
-/// partition starts, the count and the last key, so `validating` recomputes it and refuses an
-/// image where any of it differs: an index that passes reads only inside its image, whatever
-/// its bits say. The bits themselves are covered by the compiled list's checksum, and the last
-/// partition is decoded whole.
+/// Everything but the bits is implied by the keys at partition starts, the count, the last key
+/// and the bits' zeros, so `validating` recomputes it and refuses an image where any of it
+/// differs: an index that passes reads only inside its image, whatever its bits say. The bits
+/// themselves are covered by the compiled list's checksum, and the last partition is decoded
+/// whole.
 extension NumberIndex {
     /// What a mapped image is refused for.
     struct ImageProblem: Error, CustomStringConvertible {
@@ -170,9 +170,15 @@ extension NumberIndex {
             let keys = partition + 1 < partitionCount ? 1 << partitionShift : count - partition << partitionShift
             let shape = PartitionShape(keys: keys, spread: bound - first)
             let word = PartitionWord(load(layout.partitions, partition * 2 + 1, as: UInt64.self))
-            guard word.firstWord == words, word.lowBits == shape.lowBits else {
+            guard word.firstWord == words, word.lowBits == shape.lowBits, words + shape.words <= wordCount else {
                 throw ImageProblem("partition \(partition)'s bits are not where its keys put them")
             }
+            // The skip counts, which a lookup trusts to start its scan, against the unary part.
+            let upper = (base + layout.words).assumingMemoryBound(to: UInt64.self) + words + shape.lowerWords
+            let skips = PartitionWord.skipWords(upperWords: shape.words - shape.lowerWords)
+            guard word.zerosBeforeFirstSkip == zeros(in: upper, count: skips.first),
+                word.zerosBeforeSecondSkip == zeros(in: upper, count: skips.second)
+            else { throw ImageProblem("partition \(partition)'s skip counts do not match its bits") }
             words += shape.words
         }
         guard words == wordCount else { throw ImageProblem("the partitions take \(words) words where the header says \(wordCount)") }
