@@ -105,7 +105,8 @@ let package = Package(
         .executableTarget(
             name: "dialgate-bench",
             dependencies: [
-                "DialGateCore", "DialGateProtocol", "DialGateClient", "DialGateLedger",
+                // DialGateConfig: the index benchmark loads lists through the daemon's loader.
+                "DialGateCore", "DialGateConfig", "DialGateProtocol", "DialGateClient", "DialGateLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

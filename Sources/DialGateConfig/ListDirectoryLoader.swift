@@ -12,16 +12,17 @@ import Darwin
 
 /// Reads the list directory into a new `Snapshot`, or refuses it as a whole.
 ///
-/// The only file I/O in DialGateCore. Every regular file whose name ends in `.txt`, `.csv` or
-/// `.list` and does not start with `.` is a list (writers write `.name.tmp` and rename it into
-/// place, so a half-written file is never read). If any file is refused (malformed, unreadable,
+/// The only file I/O in DialGateCore. Every regular file whose name ends in `.txt`, `.csv`,
+/// `.list` or `.dgidx` (a compiled list, mapped rather than read) and does not start with `.`
+/// is a list (writers write `.name.tmp` and rename it into place, so a half-written file is
+/// never read). If any file is refused (malformed, unreadable,
 /// or shrunk too much against its previous copy) the whole load fails, listing every problem,
 /// and the caller keeps serving the previous snapshot: a partial set of lists could allow calls
 /// that the full set denies. A missing directory is a failure; an empty one gives an empty
 /// snapshot, which clears nobody. The layout is documented in `docs/lists.md`.
 public struct ListDirectoryLoader: Sendable {
     /// File name endings that make a file a list.
-    public static let listExtensions = [".txt", ".csv", ".list"]
+    public static let listExtensions = [".txt", ".csv", ".list", CompiledList.fileExtension]
 
     public let directory: String
     /// A file whose record count fell by more than this share (0...1) against the same file
@@ -61,30 +62,23 @@ public struct ListDirectoryLoader: Sendable {
         var digests: [String: String] = [:]
         let previousFiles = Dictionary((previous?.files ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for name in names {
-            let contents: Data
+            let file: ListFile
             do {
-                let read = try Self.readHashing(path(of: name))
-                contents = read.contents
-                digests[name] = read.sha256
-            } catch {
-                refusals.append(ListProblem(.unreadableFile, file: name, message: "cannot read: \(error)"))
-                continue
-            }
-            do {
-                let file = try ListFile.parse(name: name, contents: contents, now: now, maxBadLineShare: maxBadLineShare)
-                warnings += file.problems
-                if let before = previousFiles[name], Double(file.records) < Double(before.records) * (1 - maxShrink) {
-                    refusals.append(
-                        ListProblem(
-                            .truncatedFile, file: name,
-                            message: "\(file.records) records where the previous copy had \(before.records): shrank by more "
-                                + "than \(Int((maxShrink * 100).rounded()))%, refused as a probable truncated copy "
-                                + "(to shrink it on purpose, write it under a new name and remove the old one)"))
-                }
-                files.append(file)
+                file = try readListFile(name, now: now) { digests[name] = $0 }
             } catch {
                 refusals += error.problems
+                continue
             }
+            warnings += file.problems
+            if let before = previousFiles[name], Double(file.records) < Double(before.records) * (1 - maxShrink) {
+                refusals.append(
+                    ListProblem(
+                        .truncatedFile, file: name,
+                        message: "\(file.records) records where the previous copy had \(before.records): shrank by more "
+                            + "than \(Int((maxShrink * 100).rounded()))%, refused as a probable truncated copy "
+                            + "(to shrink it on purpose, write it under a new name and remove the old one)"))
+            }
+            files.append(file)
         }
         let loaded = Set(names)
         for gone in previousFiles.keys.sorted() where !loaded.contains(gone) {
@@ -100,6 +94,28 @@ public struct ListDirectoryLoader: Sendable {
         }
         let snapshot = Snapshot(files: files, sha256: digests, loadedAt: now) { Self.hex(SHA256.hash(data: $0)) }
         return .success(ListLoad(snapshot: snapshot, warnings: warnings))
+    }
+
+    /// Reads and checks one list file: a text list is read whole and parsed, a compiled list
+    /// (`.dgidx`) is mapped and checked in place. `digest` gets the SHA-256 of the file's bytes
+    /// as soon as they are read.
+    private func readListFile(_ name: String, now: Date, digest: (String) -> Void) throws(ListLoadFailure) -> ListFile {
+        func unreadable(_ error: ReadFailure) -> ListLoadFailure {
+            ListLoadFailure(problems: [ListProblem(.unreadableFile, file: name, message: "cannot read: \(error)")])
+        }
+        if name.hasSuffix(CompiledList.fileExtension) {
+            let mapped: MappedFile
+            do { mapped = try MappedFile(path: path(of: name)) } catch { throw unreadable(error) }
+            var hasher = SHA256()
+            hasher.update(bufferPointer: mapped.bytes)
+            digest(Self.hex(hasher.finalize()))
+            let list = try CompiledList(name: name, bytes: mapped.bytes, owner: mapped, now: now)
+            return ListFile.compiled(name: name, list)
+        }
+        let read: (contents: Data, sha256: String)
+        do { read = try Self.readHashing(path(of: name)) } catch { throw unreadable(error) }
+        digest(read.sha256)
+        return try ListFile.parse(name: name, contents: read.contents, now: now, maxBadLineShare: maxBadLineShare)
     }
 
     /// Why a file could not be read: the call that failed and its errno.

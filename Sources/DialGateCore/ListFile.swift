@@ -12,6 +12,8 @@ public struct ListFile: Sendable {
     /// The parsed records, by kind. Numbers are `PhoneNumber` keys.
     enum Content: Sendable {
         case numbers([UInt64])
+        /// A compiled list's numbers, already indexed (read in place from its mapped file).
+        case compiled(NumberIndex)
         case consents([(key: UInt64, record: ConsentRecord)])
         case contracts([(key: UInt64, record: ContractRecord)])
         case businessContacts([(key: UInt64, activities: [String])])
@@ -38,7 +40,7 @@ public struct ListFile: Sendable {
     /// The skipped lines as problems (`.badLine`), at most `maxListedBadLines` of them, then
     /// one that counts the others.
     public let problems: [ListProblem]
-    /// FNV-1a 64-bit digest of the file's bytes.
+    /// FNV-1a 64-bit digest of the file's bytes (of a compiled list, its image's checksum).
     public let digest: UInt64
     let content: Content
 
@@ -49,8 +51,8 @@ public struct ListFile: Sendable {
             digest: FNV1a64.hex(digest), attributes: attributes)
     }
 
-    /// The numbers of a number list (`kind.isNumberList`), as read, duplicates included;
-    /// empty for record kinds.
+    /// The numbers of a text number list (`kind.isNumberList`), as read, duplicates included;
+    /// empty for record kinds and compiled lists.
     public var numberKeys: [UInt64] {
         if case .numbers(let keys) = content { return keys }
         return []

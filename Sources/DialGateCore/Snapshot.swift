@@ -4,7 +4,8 @@ import Foundation
 ///
 /// A snapshot is built off to the side by `ListDirectoryLoader` (or from parsed files) and never
 /// changes afterwards, so the server can swap the current one with a single reference store and
-/// readers never wait. Number lists are `NumberIndex`es; records (consents, contracts, business
+/// readers never wait. Number lists are `NumberIndex`es (a compiled list's is read in place from
+/// its mapped file, which stays mapped while a snapshot holds it); records (consents, contracts, business
 /// contacts) are dictionaries keyed by `PhoneNumber.key`.
 public final class Snapshot: Sendable {
     /// One loaded number list.
@@ -96,15 +97,18 @@ public final class Snapshot: Sendable {
         var contracts: [UInt64: [ContractRecord]] = [:]
         var businessActivities: [UInt64: [String]] = [:]
         for file in files {
-            switch file.content {
-            case .numbers(let keys):
-                let list = NumberList(file: file.name, kind: file.kind, asOf: file.asOf, index: NumberIndex(keys: keys))
+            func addNumbers(_ index: NumberIndex) {
+                let list = NumberList(file: file.name, kind: file.kind, asOf: file.asOf, index: index)
                 switch file.kind {
                 case .bloctelRegistered: bloctelRegistered.append(list)
                 case .bloctelCleared: bloctelCleared.append(list)
                 case .operatorOptOut: operatorOptOut.append(list)
                 default: internalOptOut.append(list)
                 }
+            }
+            switch file.content {
+            case .numbers(let keys): addNumbers(NumberIndex(keys: keys))
+            case .compiled(let index): addNumbers(index)
             case .consents(let records):
                 for (key, record) in records { consents[key, default: []].append(record) }
             case .contracts(let records):
