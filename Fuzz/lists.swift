@@ -43,6 +43,10 @@ private func check(_ file: ListFile) {
     case .consents(let consents): keys = consents.map(\.key)
     case .contracts(let contracts): keys = contracts.map(\.key)
     case .businessContacts(let contacts): keys = contacts.map(\.key)
+    case .compiled:
+        // Only a .dgidx file gives a compiled list; text never parses to one.
+        invariant(false, "text parsed to a compiled list")
+        return
     }
     invariant(keys.count == file.records, "\(file.records) records counted, \(keys.count) kept")
     for key in keys {
