@@ -161,11 +161,28 @@ public final class Snapshot: Sendable {
     /// attempts, refusals and its own opt-outs and consents).
     public func facts(for number: PhoneNumber) -> CallFacts {
         let key = number.key
+        // Per decision: the lists are read in place, and only the dates of those holding the
+        // number are gathered (a `filter` would copy each matching list first).
+        func dates(_ lists: [NumberList]) -> [CalendarDay] {
+            var dates: [CalendarDay] = []
+            for list in lists where list.index.contains(key) { dates.append(list.asOf) }
+            return dates
+        }
+        var internalFile: String?
+        for list in internalOptOut where list.index.contains(key) {
+            internalFile = list.file
+            break
+        }
+        var operatorAsOf: CalendarDay?
+        for list in operatorOptOut where list.index.contains(key) {
+            operatorAsOf = list.asOf
+            break
+        }
         return CallFacts(
-            internalOptOut: internalOptOut.first { $0.index.contains(key) }.map { .list(file: $0.file) },
-            bloctelRegistrations: bloctelRegistered.filter { $0.index.contains(key) }.map(\.asOf),
-            bloctelClearances: bloctelCleared.filter { $0.index.contains(key) }.map(\.asOf),
-            operatorOptOutAsOf: operatorOptOut.first { $0.index.contains(key) }?.asOf,
+            internalOptOut: internalFile.map { .list(file: $0) },
+            bloctelRegistrations: dates(bloctelRegistered),
+            bloctelClearances: dates(bloctelCleared),
+            operatorOptOutAsOf: operatorAsOf,
             consents: consents[key] ?? [],
             contracts: contracts[key] ?? [],
             businessActivities: businessActivities[key])
