@@ -91,7 +91,7 @@ public final class AuditTrail: Sendable {
         let pseudonym = context.number.map { pseudonymizer.pseudonym(for: $0) }
         // Built straight into the bytes journald takes: no `JournalEntry` of strings first.
         var entry = EncodedJournalEntry(capacity: 1024)
-        entry.append("MESSAGE", message(decision, context, pseudonym: pseudonym))
+        entry.append("MESSAGE") { appendMessage(decision, context, pseudonym: pseudonym, to: &$0) }
         entry.append("MESSAGE_ID", AuditMessageID.decision)
         entry.append("PRIORITY", Self.infoPriority)
         entry.append("SYSLOG_IDENTIFIER", "dialgated")
@@ -178,10 +178,23 @@ public final class AuditTrail: Sendable {
         if let error = context.numberError { entry.append(AuditField.numberError, Response.visible(error)) }
     }
 
-    private func message(_ decision: Decision, _ context: Context, pseudonym: String?) -> String {
-        let who =
-            mode == .clear ? context.number?.description ?? "an invalid number" : pseudonym.map { "number " + $0 } ?? "an invalid number"
-        let head = context.dryRun ? "WOULD-\(decision.verdict.rawValue)" : decision.verdict.rawValue
-        return "\(head) \(decision.reason.rawValue): \(who), campaign \(Response.visible(context.campaign))"
+    /// The entry's MESSAGE, `DENY internal-optout: number 3f…, campaign fibre-promo`
+    /// (`WOULD-` before a plan's verdict), written straight into the entry's bytes.
+    private func appendMessage(_ decision: Decision, _ context: Context, pseudonym: String?, to bytes: inout [UInt8]) {
+        if context.dryRun { bytes.append(contentsOf: "WOULD-".utf8) }
+        bytes.append(contentsOf: decision.verdict.rawValue.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: decision.reason.rawValue.utf8)
+        bytes.append(contentsOf: ": ".utf8)
+        if mode == .clear, let number = context.number {
+            bytes.append(contentsOf: number.description.utf8)
+        } else if mode != .clear, let pseudonym {
+            bytes.append(contentsOf: "number ".utf8)
+            bytes.append(contentsOf: pseudonym.utf8)
+        } else {
+            bytes.append(contentsOf: "an invalid number".utf8)
+        }
+        bytes.append(contentsOf: ", campaign ".utf8)
+        bytes.append(contentsOf: Response.visible(context.campaign).utf8)
     }
 }

@@ -282,7 +282,10 @@ public final class Gate: RequestResponder {
             switch result {
             case .success(let seq):
                 if !planned { statistics.count(decided.verdict) }
-                var extra = [Fact("seq", String(seq))] + numberFact
+                var extra: [Fact] = []
+                extra.reserveCapacity(3)
+                extra.append(Fact("seq", String(seq)))
+                extra += numberFact
                 if let given { extra.append(Fact("reservation", given)) }
                 answer.succeed(.decision(decided, id: id, planned: planned, extra: extra))
             case .failure(let error):

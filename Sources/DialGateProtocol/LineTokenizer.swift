@@ -183,6 +183,10 @@ enum LineTokenizer {
     /// `value` with each line hazard written as its `\uXXXX` escape and nothing else changed:
     /// for one-line text that is not a wire value (journal fields).
     static func escapingHazards(_ value: String) -> String {
+        // Printable ASCII (campaigns, ids, rules: nearly every value) holds no hazard: decided
+        // from the bytes, without decoding scalars.
+        var probe = value
+        if probe.withUTF8({ utf8 in !utf8.contains { $0 < 0x20 || $0 >= 0x7F } }) { return value }
         guard value.unicodeScalars.contains(where: LineHazard.isHazard) else { return value }
         var out = ""
         for scalar in value.unicodeScalars {

@@ -123,13 +123,17 @@ public struct Response: Sendable, Equatable {
     /// another instant than now) `WOULD-ALLOW|WOULD-DENY`, so that a client reading the first
     /// word can never take a plan for a permission to call.
     public static func decision(_ decision: Decision, id: String?, planned: Bool = false, extra: [Fact] = []) -> Response {
-        var fields = [Fact("rule", decision.rule)]
+        // One array, in the order `init(_:id:class:fields:)` gives: id, class, then the rest.
+        var fields: [Fact] = []
+        fields.reserveCapacity(4 + extra.count + decision.facts.count)
+        if let id { fields.append(Fact("id", id)) }
+        fields.append(Fact("class", AnswerClass(decision.kind, planned: planned).rawValue))
+        fields.append(Fact("rule", decision.rule))
         if let regime = decision.regime { fields.append(Fact("regime", regime.rawValue)) }
         fields += extra
-        fields += decision.facts.filter { $0.key != "regime" }
+        for fact in decision.facts where fact.key != "regime" { fields.append(fact) }
         let head = planned ? "WOULD-" + decision.verdict.rawValue : decision.verdict.rawValue
-        return Response(
-            [head, decision.reason.rawValue], id: id, class: AnswerClass(decision.kind, planned: planned), fields: fields)
+        return Response([head, decision.reason.rawValue], fields: fields)
     }
 
     /// `ERR <code> [id=] class= message="..."`.
