@@ -1,5 +1,8 @@
+import DialGateCore
+
 /// The number index dialgate had before the Elias–Fano `NumberIndex` (commit 67e541e), kept
-/// here, unchanged but for its name, as the benchmark's baseline: about 2 bytes a number.
+/// here, unchanged but for its name and its sort (the one `NumberIndex` uses), as the
+/// benchmark's baseline: about 2 bytes a number.
 ///
 /// An immutable set of phone-number keys, built once off to the side and then only read.
 ///
@@ -48,7 +51,7 @@ struct BlockIndex: Sendable {
     /// Builds the index from keys in any order; duplicates are kept once.
     init(keys: some Sequence<UInt64>) {
         var sorted = Array(keys)
-        Self.radixSort(&sorted)
+        NumberIndex.radixSort(&sorted)
         let distinct = Self.removeAdjacentDuplicates(&sorted)
         precondition(distinct < Int(UInt32.max), "a number index holds fewer than 2^32 numbers")
         let keys = sorted.prefix(distinct)
@@ -210,65 +213,6 @@ struct BlockIndex: Sendable {
             if lows[middle] < low { first = middle &+ 1 } else { last = middle }
         }
         return first < end && lows[first] == low
-    }
-
-    /// Sorts keys by least-significant-digit radix sort on their offset from the smallest key,
-    /// with 11-bit digits, skipping digits all keys share: a few linear passes where a
-    /// comparison sort of ten million keys takes a second.
-    static func radixSort(_ keys: inout [UInt64]) {
-        guard keys.count > 256 else {
-            keys.sort()
-            return
-        }
-        var smallest = UInt64.max
-        var largest = UInt64.min
-        for key in keys {
-            smallest = min(smallest, key)
-            largest = max(largest, key)
-        }
-        let digitBits = 11
-        let radix = 1 << digitBits
-        let mask = UInt64(radix - 1)
-        let passes = (64 - (largest - smallest).leadingZeroBitCount + digitBits - 1) / digitBits
-        guard passes > 0 else { return }
-
-        var counts = [Int](repeating: 0, count: passes * radix)
-        for key in keys {
-            let offset = key - smallest
-            for pass in 0..<passes {
-                counts[pass * radix + Int(offset >> UInt64(pass * digitBits) & mask)] += 1
-            }
-        }
-        var scratch = [UInt64](repeating: 0, count: keys.count)
-        var sortedInScratch = false
-        keys.withUnsafeMutableBufferPointer { keysBuffer in
-            scratch.withUnsafeMutableBufferPointer { scratchBuffer in
-                counts.withUnsafeMutableBufferPointer { counts in
-                    var source = keysBuffer
-                    var target = scratchBuffer
-                    for pass in 0..<passes {
-                        let histogram = UnsafeMutableBufferPointer(rebasing: counts[pass * radix..<(pass + 1) * radix])
-                        // A digit every key shares leaves the order as it is.
-                        if histogram.contains(source.count) { continue }
-                        var next = 0
-                        for digit in 0..<radix {
-                            let count = histogram[digit]
-                            histogram[digit] = next
-                            next += count
-                        }
-                        let shift = UInt64(pass * digitBits)
-                        for key in source {
-                            let digit = Int((key - smallest) >> shift & mask)
-                            target[histogram[digit]] = key
-                            histogram[digit] += 1
-                        }
-                        swap(&source, &target)
-                        sortedInScratch.toggle()
-                    }
-                }
-            }
-        }
-        if sortedInScratch { keys = scratch }
     }
 }
 

@@ -88,7 +88,7 @@ struct IndexBenchmark: ParsableCommand {
         if size <= setLimit { setBuild = clock.measure { set = Set(keys) } }
         // The sorted array is the keys themselves, sorted and without duplicates.
         let sortBuild = clock.measure {
-            BlockIndex.radixSort(&keys)
+            NumberIndex.radixSort(&keys)
             var kept = keys.isEmpty ? 0 : 1
             for position in keys.indices.dropFirst() where keys[position] != keys[kept - 1] {
                 keys[kept] = keys[position]

@@ -9,18 +9,6 @@ import Testing
 /// (the widest low parts).
 @Suite("Number index exactness")
 struct NumberIndexExactnessTests {
-    /// A fixed-seed generator so a failing case can be rerun.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Checks every member and its neighbours, every partition's first and last keys and theirs,
     /// and `misses` random keys of the same kind, against a `Set` of the keys.
     static func expectExact(
@@ -65,7 +53,7 @@ struct NumberIndexExactnessTests {
         #expect(wrong == 0, "\(wrong) wrong answers", sourceLocation: sourceLocation)
     }
 
-    static func frenchKey(using generator: inout Generator) -> UInt64 {
+    static func frenchKey(using generator: inout SplitMix64) -> UInt64 {
         33_000_000_000 + UInt64.random(in: 1...7, using: &generator) * 100_000_000
             + UInt64.random(in: 0..<100_000_000, using: &generator)
     }
@@ -76,7 +64,7 @@ struct NumberIndexExactnessTests {
     @Test("every listed number is found and no other is: random French lists of every size")
     func everyListedNumberIsFoundAndNoOtherIs() {
         for size in Self.sizes {
-            var generator = Generator(state: UInt64(size))
+            var generator = SplitMix64(state: UInt64(size))
             let keys = (0..<size).map { _ in Self.frenchKey(using: &generator) }
             let misses = (0..<20_000).map { _ in Self.frenchKey(using: &generator) }
             Self.expectExact(keys, misses: misses)
@@ -85,7 +73,7 @@ struct NumberIndexExactnessTests {
 
     @Test("every listed number is found and no other is: a quarter of a 10^10 range and a quarter of a small one")
     func denseRegistriesAreExact() {
-        var generator = Generator(state: 99)
+        var generator = SplitMix64(state: 99)
         // The US registry's density (1 in 40), and one where a partition's keys are 1 in 3.
         for (count, range) in [(200_000, 8_000_000_000), (200_000, 600_000)] as [(Int, UInt64)] {
             let base: UInt64 = 12_000_000_000
@@ -97,7 +85,7 @@ struct NumberIndexExactnessTests {
 
     @Test("duplicates are counted once and found")
     func duplicatesAreKeptOnce() {
-        var generator = Generator(state: 5)
+        var generator = SplitMix64(state: 5)
         let distinct = (0..<3_000).map { _ in Self.frenchKey(using: &generator) }
         let keys = (distinct + distinct + distinct.prefix(700)).shuffled(using: &generator)
         Self.expectExact(keys)
@@ -124,7 +112,7 @@ struct NumberIndexExactnessTests {
         Self.expectExact([.max])
         Self.expectExact([0, .max])
         Self.expectExact([0, 1, .max - 1, .max])
-        var generator = Generator(state: 17)
+        var generator = SplitMix64(state: 17)
         let spread = (0..<2_000).map { _ in UInt64.random(in: 0 ... .max, using: &generator) }
         Self.expectExact(spread + [0, .max], misses: (0..<5_000).map { _ in UInt64.random(in: 0 ... .max, using: &generator) })
         // One dense cluster in a sea of lone keys: a block holding many partitions.
@@ -134,7 +122,7 @@ struct NumberIndexExactnessTests {
 
     @Test("keys clustered in bunches of every size at powers of two are exact")
     func clusteredKeysAreExact() {
-        var generator = Generator(state: 23)
+        var generator = SplitMix64(state: 23)
         var keys: [UInt64] = []
         for exponent: UInt64 in [16, 20, 24, 32, 33, 40, 48, 56, 63] {
             let centre: UInt64 = 1 << exponent
@@ -146,7 +134,7 @@ struct NumberIndexExactnessTests {
 
     @Test("an index read back from its image answers as the built one")
     func indexFromItsImageIsExact() throws {
-        var generator = Generator(state: 31)
+        var generator = SplitMix64(state: 31)
         for size in [0, 1, 600, 50_000] {
             let keys = (0..<size).map { _ in Self.frenchKey(using: &generator) }
             let built = NumberIndex(keys: keys)
@@ -158,7 +146,7 @@ struct NumberIndexExactnessTests {
 
     @Test("an image with a changed header word or a wrong length is refused; a changed directory word never reads outside")
     func inconsistentImageIsRefused() {
-        var generator = Generator(state: 37)
+        var generator = SplitMix64(state: 37)
         let keys = (0..<5_000).map { _ in Self.frenchKey(using: &generator) }
         let built = NumberIndex(keys: keys)
         let image = built.image

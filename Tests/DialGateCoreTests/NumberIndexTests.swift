@@ -32,7 +32,7 @@ private func randomFrenchKey(using generator: inout some RandomNumberGenerator) 
 }
 
 /// A fixed-seed generator so a failing case can be rerun.
-private struct SplitMix64: RandomNumberGenerator {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
