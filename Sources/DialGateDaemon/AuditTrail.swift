@@ -90,7 +90,8 @@ public final class AuditTrail: Sendable {
         // One HMAC per entry, for the message and the field alike.
         let pseudonym = context.number.map { pseudonymizer.pseudonym(for: $0) }
         // Built straight into the bytes journald takes: no `JournalEntry` of strings first.
-        var entry = EncodedJournalEntry(capacity: 1024)
+        // Room for a decision entry (about 1,000 bytes) and the writer's sequence number and run.
+        var entry = EncodedJournalEntry(capacity: 1280)
         entry.append("MESSAGE") { appendMessage(decision, context, pseudonym: pseudonym, to: &$0) }
         entry.append("MESSAGE_ID", AuditMessageID.decision)
         entry.append("PRIORITY", Self.infoPriority)

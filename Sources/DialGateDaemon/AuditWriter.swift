@@ -47,7 +47,9 @@ final class AuditWriter: Sendable {
         /// and journaled as abandoned if the sink took it after all.
         static let expiredWhileSending: UInt8 = 4
 
-        let entry: EncodedJournalEntry
+        /// Handed over at submit; from then on only the writer thread touches it (appending
+        /// the sequence number and run in place, without copying the entry's bytes).
+        nonisolated(unsafe) var entry: EncodedJournalEntry
         let promise: EventLoopPromise<UInt64>
         /// When it expires, in `DispatchTime` uptime nanoseconds.
         let expiresAt: UInt64
@@ -308,10 +310,9 @@ final class AuditWriter: Sendable {
                 .exchanged
         else { return }  // expired in the queue: never sent, no number taken
         let seq = sequence.load(ordering: .relaxed) + 1
-        var entry = pending.entry
-        entry.append(AuditField.seq, String(seq))
-        entry.append(AuditField.run, run)
-        let result = sendTimed(entry)
+        pending.entry.append(AuditField.seq, String(seq))
+        pending.entry.append(AuditField.run, run)
+        let result = sendTimed(pending.entry)
         switch result {
         case .success:
             sequence.store(seq, ordering: .releasing)
