@@ -307,6 +307,21 @@ def report(args):
                   f"{rows[0].get('reload_seconds')} |")
         w("")
 
+    if args.index and os.path.exists(args.index):
+        index_command = next((c.split(": ", 1)[1] for c in commands if c.startswith("index: ")), "dialgate-bench index")
+        w("## The index")
+        w("")
+        w(f"`{index_command}`: the Elias–Fano `NumberIndex` against the index it replaced, a sorted array and a "
+          "`Set<UInt64>` on the same random French numbers and queries (half hits), alternated chunk by chunk, "
+          "the fastest pass counting; then a compiled list (`.dgidx`) loaded through the daemon's loader against "
+          "the same numbers as a text list. The 100 M and 250 M figures take minutes and gigabytes: "
+          "[docs/lists.md](docs/lists.md#figures).")
+        w("")
+        w("```")
+        w(open(args.index).read().rstrip())
+        w("```")
+        w("")
+
     # Machine --------------------------------------------------------------------------------
     w("## The machine")
     w("")
@@ -540,6 +555,7 @@ def main():
     parser.add_argument("--journal-check", required=True)
     parser.add_argument("--percentiles-dir", required=True)
     parser.add_argument("--reloads")
+    parser.add_argument("--index")
     parser.add_argument("--perf")
     parser.add_argument("--perf-children")
     parser.add_argument("--project-types")
