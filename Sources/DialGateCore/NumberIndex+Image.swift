@@ -95,9 +95,12 @@ extension NumberIndex {
             throw ImageProblem("the index header's \(field) is \(header(field)), beyond any list")
         }
         let count = Int(header(.count))
+        // Checked as the word it is before it becomes an `Int`: a word above `Int.max` would trap.
+        guard (4...16).contains(header(.partitionShift)) else {
+            throw ImageProblem("partitions of 2^\(header(.partitionShift)) keys")
+        }
         let partitionShift = Int(header(.partitionShift))
         let blockShift = header(.blockShift)
-        guard (4...16).contains(partitionShift) else { throw ImageProblem("partitions of 2^\(partitionShift) keys") }
         guard blockShift <= widestLowPart else { throw ImageProblem("blocks of 2^\(blockShift) keys") }
         let runs = Int(header(.runCount))
         let slots = Int(header(.slotCount))

@@ -189,6 +189,19 @@ struct NumberIndexExactnessTests {
         #expect(acceptedHeaderWords.isEmpty, "header words changed and accepted: \(acceptedHeaderWords)")
     }
 
+    @Test("an image whose partition shift word is above Int.max is refused, not trapped on (found by Fuzz/compiled)")
+    func partitionShiftIsCheckedBeforeItBecomesAnInt() {
+        let built = NumberIndex(keys: [33_612_345_678, 33_612_345_679, 33_799_999_999])
+        let image = built.image
+        for shift: UInt64 in [15_236_716_912_890_085_376, UInt64(Int.max) + 1, .max, 3, 17] {
+            let changed = IndexStorage(allocating: image.count) { bytes in
+                bytes.copyMemory(from: image)
+                bytes.storeBytes(of: shift.littleEndian, toByteOffset: NumberIndex.Header.partitionShift.rawValue * 8, as: UInt64.self)
+            }
+            #expect(throws: NumberIndex.ImageProblem.self) { try NumberIndex.validating(changed) }
+        }
+    }
+
     /// Bytes of an image before its bits.
     static func directoryBytes(of index: NumberIndex) -> Int {
         let image = index.image
