@@ -16,7 +16,9 @@
 /// and the bits' zeros, so `validating` recomputes it and refuses an image where any of it
 /// differs: an index that passes reads only inside its image, whatever its bits say. The bits
 /// themselves are covered by the compiled list's checksum, and the last partition is decoded
-/// whole.
+/// whole and each of its keys looked up. (A run of the directory for a block where no
+/// partition starts, but an earlier partition has keys, is implied by bits that are not
+/// decoded at load: like them it is the checksum's to vouch for.)
 extension NumberIndex {
     /// What a mapped image is refused for.
     struct ImageProblem: Error, CustomStringConvertible {
@@ -95,9 +97,12 @@ extension NumberIndex {
             throw ImageProblem("the index header's \(field) is \(header(field)), beyond any list")
         }
         let count = Int(header(.count))
+        // Checked as the word it is before it becomes an `Int`: a word above `Int.max` would trap.
+        guard (4...16).contains(header(.partitionShift)) else {
+            throw ImageProblem("partitions of 2^\(header(.partitionShift)) keys")
+        }
         let partitionShift = Int(header(.partitionShift))
         let blockShift = header(.blockShift)
-        guard (4...16).contains(partitionShift) else { throw ImageProblem("partitions of 2^\(partitionShift) keys") }
         guard blockShift <= widestLowPart else { throw ImageProblem("blocks of 2^\(blockShift) keys") }
         let runs = Int(header(.runCount))
         let slots = Int(header(.slotCount))
@@ -186,6 +191,11 @@ extension NumberIndex {
         // The last partition's bits, decoded, hold its count of keys and end at the last key.
         guard let last = index.keys(inPartition: partitionCount - 1), last.last == lastKey else {
             throw ImageProblem("the last partition's bits do not hold its keys up to the last key")
+        }
+        // The directory has a slot for the block of each of them: the checks above see only the
+        // blocks partitions start in, and a run dropped between them would hide its keys.
+        for key in last where !index.contains(key) {
+            throw ImageProblem("the directory has no slot for key \(key) of the last partition")
         }
         return index
     }

@@ -177,6 +177,65 @@ struct NumberIndexExactnessTests {
         #expect(acceptedHeaderWords.isEmpty, "header words changed and accepted: \(acceptedHeaderWords)")
     }
 
+    @Test("an image whose partition shift word is above Int.max is refused, not trapped on (found by Fuzz/compiled)")
+    func partitionShiftIsCheckedBeforeItBecomesAnInt() {
+        let built = NumberIndex(keys: [33_612_345_678, 33_612_345_679, 33_799_999_999])
+        let image = built.image
+        for shift: UInt64 in [15_236_716_912_890_085_376, UInt64(Int.max) + 1, .max, 3, 17] {
+            let changed = IndexStorage(allocating: image.count) { bytes in
+                bytes.copyMemory(from: image)
+                bytes.storeBytes(of: shift.littleEndian, toByteOffset: NumberIndex.Header.partitionShift.rawValue * 8, as: UInt64.self)
+            }
+            #expect(throws: NumberIndex.ImageProblem.self) { try NumberIndex.validating(changed) }
+        }
+    }
+
+    @Test("an image whose directory drops the run of a block holding keys of the last partition is refused")
+    func directoryCoversTheLastPartitionsKeys() throws {
+        // Three partitions at A, then a last one with keys at A, B and D, far apart: runs [A], [B], [D].
+        var keys: [UInt64] = []
+        for (start, count): (UInt64, UInt64) in [(33_100_000_000, 1_600), (33_400_000_000, 200), (33_700_000_000, 200)] {
+            keys += (0..<count).map { start + $0 }
+        }
+        let built = NumberIndex(keys: keys)
+        let image = built.image
+        func header(_ field: NumberIndex.Header) -> Int { Int(image.load(fromByteOffset: field.rawValue * 8, as: UInt64.self)) }
+        let runs = header(.runCount)
+        let slots = header(.slotCount)
+        let partitions = header(.partitionCount)
+        let words = header(.wordCount)
+        let layout = NumberIndex.Layout(runs: runs, slots: slots, partitions: partitions, words: words)
+        func array<T: FixedWidthInteger>(_ offset: Int, _ count: Int, as: T.Type) -> [T] {
+            (0..<count).map { image.load(fromByteOffset: offset + $0 * MemoryLayout<T>.stride, as: T.self) }
+        }
+        var firstBlocks = array(layout.runFirstBlocks, runs, as: UInt64.self)
+        var firstSlots = array(layout.runFirstSlots, runs + 1, as: UInt32.self)
+        var slotPartitions = array(layout.slotPartitions, slots + 1, as: UInt32.self)
+        try #require(runs == 3, "the keys should make three runs")
+        // Drop the middle run (B), which no partition starts in, and its slots.
+        let dropped = Int(firstSlots[1])..<Int(firstSlots[2])
+        try #require(dropped.allSatisfy { slotPartitions[$0] == slotPartitions[$0 + 1] })
+        firstBlocks.remove(at: 1)
+        firstSlots = [0, firstSlots[1], firstSlots[3] - UInt32(dropped.count)]
+        slotPartitions.removeSubrange(dropped)
+        let shrunk = NumberIndex.Layout(runs: 2, slots: slots - dropped.count, partitions: partitions, words: words)
+        let changed = IndexStorage(allocating: shrunk.byteCount) { bytes in
+            bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: image[0..<NumberIndex.Header.words * 8]))
+            bytes.storeBytes(of: UInt64(2), toByteOffset: NumberIndex.Header.runCount.rawValue * 8, as: UInt64.self)
+            bytes.storeBytes(
+                of: UInt64(slots - dropped.count), toByteOffset: NumberIndex.Header.slotCount.rawValue * 8, as: UInt64.self)
+            func store<T: FixedWidthInteger>(_ values: [T], at offset: Int) {
+                for (i, value) in values.enumerated() { bytes.storeBytes(of: value, toByteOffset: offset + i * MemoryLayout<T>.stride, as: T.self) }
+            }
+            store(firstBlocks, at: shrunk.runFirstBlocks)
+            store(firstSlots, at: shrunk.runFirstSlots)
+            store(slotPartitions, at: shrunk.slotPartitions)
+            UnsafeMutableRawBufferPointer(rebasing: bytes[shrunk.partitions...])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: image[layout.partitions...]))
+        }
+        #expect(throws: NumberIndex.ImageProblem.self) { try NumberIndex.validating(changed) }
+    }
+
     /// Bytes of an image before its bits.
     static func directoryBytes(of index: NumberIndex) -> Int {
         let image = index.image
