@@ -286,6 +286,48 @@ struct GateAuditFaultTests {
     }
 }
 
+extension GateAuditFaultTests {
+    /// Set once a request got its answer.
+    final class Answered: Sendable {
+        let value = Mutex(false)
+    }
+
+    @Test("a client's short deadline is kept while an earlier entry waits out the journal's longer one")
+    func aShortDeadlineIsKeptBehindALongerOne() async throws {
+        let fixture = try GateFixture(auditDeadline: .seconds(5))
+        fixture.sink.set(.stall)
+        let firstAnswered = Answered()
+        let first = Task {
+            let answer = try await fixture.ask("CHECK \(GateFixture.consenting) campaign=fibre-promo")
+            firstAnswered.value.withLock { $0 = true }
+            return answer
+        }
+        // The first entry is inside the stalled sink, with the journal's 5 s; the second queues
+        // behind it with the client's 200 ms, earlier than anything the writer waits for.
+        try await Task.sleep(for: .milliseconds(100))
+        let answered: String? = try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await fixture.ask("CHECK 0199000010 campaign=fibre-promo deadline-ms=200") }
+            group.addTask {
+                // Well before the first's 5 s: a deadline not kept fails here instead of hanging.
+                try await Task.sleep(for: .seconds(4))
+                fixture.sink.release()
+                return nil
+            }
+            let winner = try await group.next() ?? nil
+            group.cancelAll()
+            return winner
+        }
+        let second = try #require(answered, "the 200 ms deadline was not kept")
+        #expect(second.hasPrefix("DENY audit-unavailable class=unavailable ") || second.hasPrefix("DENY deadline-exceeded "))
+        #expect(!second.contains("5.0 seconds"))
+        // Answered on its own deadline: the first still waits for its 5 s.
+        #expect(firstAnswered.value.withLock { $0 } == false)
+        // Let through within its 5 s, the first is the ALLOW its entry says.
+        fixture.sink.release()
+        #expect(try await first.value.hasPrefix("ALLOW consent "))
+    }
+}
+
 @Suite("Decisions about another instant are not permissions")
 struct GatePlanTests {
     @Test("a CHECK is about now: an at= beyond the clock tolerance is ERR clock-skew, never a decision")
