@@ -92,15 +92,14 @@ public final class AuditTrail: Sendable {
         // Built straight into the bytes journald takes: no `JournalEntry` of strings first.
         // Room for a decision entry (about 1,000 bytes) and the writer's sequence number and run.
         var entry = EncodedJournalEntry(capacity: 1280)
-        entry.append("MESSAGE") { appendMessage(decision, context, pseudonym: pseudonym, to: &$0) }
-        entry.append("MESSAGE_ID", AuditMessageID.decision)
-        entry.append("PRIORITY", Self.infoPriority)
-        entry.append("SYSLOG_IDENTIFIER", "dialgated")
+        let campaign = Response.visible(context.campaign)
+        entry.append("MESSAGE") { appendMessage(decision, context, campaign: campaign, pseudonym: pseudonym, to: &$0) }
+        entry.appendDialgatedFields(id: AuditMessageID.decision, priority: .info)
         entry.append(AuditField.verdict, decision.verdict.rawValue)
         entry.append(AuditField.reason, decision.reason.rawValue)
         entry.append(AuditField.rule, Response.visible(decision.rule))
         if let regime = decision.regime { entry.append(AuditField.regime, regime.rawValue) }
-        entry.append(AuditField.campaign, Response.visible(context.campaign))
+        entry.append(AuditField.campaign, campaign)
         appendNumber(context, pseudonym: pseudonym, to: &entry)
         entry.append(AuditField.at, ISOInstant.format(context.at))
         if context.dryRun { entry.append(AuditField.dryRun, "1") }
@@ -116,9 +115,6 @@ public final class AuditTrail: Sendable {
         appendPeer(context.peer, to: &entry)
         return writer.submit(entry, promise: eventLoop.makePromise(of: UInt64.self), deadline: deadline)
     }
-
-    /// `PRIORITY=` of a decision entry (info, as `JournalEntry.dialgated` writes it).
-    private static let infoPriority = String(JournalEntry.Priority.info.rawValue)
 
     /// Journals a ledger event (opt-out, consent, attempt, refusal) the ledger recorded, in
     /// the same numbered sequence as decisions, so that a missing one shows too.
@@ -181,7 +177,9 @@ public final class AuditTrail: Sendable {
 
     /// The entry's MESSAGE, `DENY internal-optout: number 3f…, campaign fibre-promo`
     /// (`WOULD-` before a plan's verdict), written straight into the entry's bytes.
-    private func appendMessage(_ decision: Decision, _ context: Context, pseudonym: String?, to bytes: inout [UInt8]) {
+    private func appendMessage(
+        _ decision: Decision, _ context: Context, campaign: String, pseudonym: String?, to bytes: inout [UInt8]
+    ) {
         if context.dryRun { bytes.append(contentsOf: "WOULD-".utf8) }
         bytes.append(contentsOf: decision.verdict.rawValue.utf8)
         bytes.append(UInt8(ascii: " "))
@@ -196,6 +194,6 @@ public final class AuditTrail: Sendable {
             bytes.append(contentsOf: "an invalid number".utf8)
         }
         bytes.append(contentsOf: ", campaign ".utf8)
-        bytes.append(contentsOf: Response.visible(context.campaign).utf8)
+        bytes.append(contentsOf: campaign.utf8)
     }
 }

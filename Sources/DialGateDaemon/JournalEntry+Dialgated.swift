@@ -6,8 +6,8 @@ extension JournalEntry {
     /// An entry of the daemon: its message, the MESSAGE_ID of its kind of event (explained by
     /// the catalog), a priority, and dialgated's syslog identifier.
     static func dialgated(_ message: String, id: String, priority: Priority = .info) -> JournalEntry {
-        var entry = JournalEntry(message: message, messageID: id, priority: priority)
-        entry.append("SYSLOG_IDENTIFIER", "dialgated")
+        var entry = JournalEntry(fields: [Field(name: "MESSAGE", value: message)])
+        entry.appendDialgatedFields(id: id, priority: priority)
         return entry
     }
 
@@ -24,5 +24,16 @@ extension JournalEntry {
 
     private func value(of name: String) -> String? {
         fields.first(where: { $0.name == name })?.value
+    }
+}
+
+extension JournalFields {
+    /// What follows `MESSAGE` in every entry of the daemon, whether built as strings
+    /// (`JournalEntry.dialgated`) or straight into bytes (decisions): the MESSAGE_ID of its kind
+    /// of event, its priority and dialgated's syslog identifier.
+    mutating func appendDialgatedFields(id: String, priority: JournalEntry.Priority) {
+        append("MESSAGE_ID", id)
+        append("PRIORITY", String(priority.rawValue))
+        append("SYSLOG_IDENTIFIER", "dialgated")
     }
 }

@@ -139,9 +139,6 @@ enum LineTokenizer {
         }
     }
 
-    /// Writes a value so that `tokenize` reads it back: bare when it is a plain word, quoted
-    /// otherwise. A line hazard is written as its `\uXXXX` escape: one answer is always one
-    /// line, and reads in the order it is stored.
     /// Appends `quote(value)` to `bytes`. Values of printable ASCII with nothing to quote (the
     /// tokens, numbers and dates of nearly every answer) are copied as they are, byte by byte,
     /// without a string built; anything else goes through `quote`.
@@ -159,6 +156,9 @@ enum LineTokenizer {
         if !plain { bytes.append(contentsOf: quote(value).utf8) }
     }
 
+    /// Writes a value so that `tokenize` reads it back: bare when it is a plain word, quoted
+    /// otherwise. A line hazard is written as its `\uXXXX` escape: one answer is always one
+    /// line, and reads in the order it is stored.
     static func quote(_ value: String) -> String {
         let needsQuotes = value.isEmpty || value.unicodeScalars.contains { s in
             s == " " || s == "\"" || s == "\\" || s == "=" || LineHazard.isHazard(s)

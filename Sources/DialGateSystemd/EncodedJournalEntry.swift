@@ -51,9 +51,6 @@ public struct EncodedJournalEntry: JournalFields, Sendable {
         ends.append(bytes.count)
     }
 
-    /// Whether it holds no field: journald refuses such an entry.
-    public var isEmpty: Bool { ends.isEmpty }
-
     private mutating func appendField(_ name: String, _ value: String) {
         bytes.append(contentsOf: name.utf8)
         bytes.append(UInt8(ascii: "="))
