@@ -23,7 +23,7 @@ final class ControllableAuditSink: AuditSink {
         case stall
     }
 
-    private let state = Mutex<(mode: Mode, entries: [EncodedJournalEntry])>((.accept, []))
+    private let state = Mutex<(mode: Mode, entries: [EncodedJournalEntry], stalling: Int)>((.accept, [], 0))
     private let stalled = DispatchSemaphore(value: 0)
 
     func set(_ mode: Mode) { state.withLock { $0.mode = mode } }
@@ -36,6 +36,9 @@ final class ControllableAuditSink: AuditSink {
 
     var entries: [EncodedJournalEntry] { state.withLock { $0.entries } }
 
+    /// How many sends are held inside the sink by a stall right now.
+    var stalling: Int { state.withLock { $0.stalling } }
+
     func entries(withMessageID id: String) -> [EncodedJournalEntry] {
         entries.filter { $0.value(of: "MESSAGE_ID") == id }
     }
@@ -45,7 +48,9 @@ final class ControllableAuditSink: AuditSink {
         case .accept: break
         case .refuse: throw SystemdError.failed(function: "sd_journal_sendv", errno: ECONNREFUSED)
         case .stall:
+            state.withLock { $0.stalling += 1 }
             stalled.wait()
+            state.withLock { $0.stalling -= 1 }
         }
         state.withLock { $0.entries.append(entry) }
     }
@@ -294,7 +299,9 @@ extension GateAuditFaultTests {
 
     @Test("a client's short deadline is kept while an earlier entry waits out the journal's longer one")
     func aShortDeadlineIsKeptBehindALongerOne() async throws {
-        let fixture = try GateFixture(auditDeadline: .seconds(5))
+        // The journal's deadline is long so that a slow machine (the ledger's fsync of the
+        // first call's reservation can take seconds while other suites write) cannot run it out.
+        let fixture = try GateFixture(auditDeadline: .seconds(60))
         fixture.sink.set(.stall)
         let firstAnswered = Answered()
         let first = Task {
@@ -302,13 +309,14 @@ extension GateAuditFaultTests {
             firstAnswered.value.withLock { $0 = true }
             return answer
         }
-        // The first entry is inside the stalled sink, with the journal's 5 s; the second queues
+        // The first entry is inside the stalled sink, with the journal's 60 s; the second queues
         // behind it with the client's 200 ms, earlier than anything the writer waits for.
-        try await Task.sleep(for: .milliseconds(100))
+        let inside = try await eventually(within: 30) { fixture.sink.stalling == 1 ? true : nil }
+        #expect(inside == true)
         let answered: String? = try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask { try await fixture.ask("CHECK 0199000010 campaign=fibre-promo deadline-ms=200") }
             group.addTask {
-                // Well before the first's 5 s: a deadline not kept fails here instead of hanging.
+                // Well before the first's 60 s: a deadline not kept fails here instead of hanging.
                 try await Task.sleep(for: .seconds(4))
                 fixture.sink.release()
                 return nil
@@ -319,10 +327,10 @@ extension GateAuditFaultTests {
         }
         let second = try #require(answered, "the 200 ms deadline was not kept")
         #expect(second.hasPrefix("DENY audit-unavailable class=unavailable ") || second.hasPrefix("DENY deadline-exceeded "))
-        #expect(!second.contains("5.0 seconds"))
-        // Answered on its own deadline: the first still waits for its 5 s.
+        #expect(!second.contains("60.0 seconds"))
+        // Answered on its own deadline: the first still waits for its 60 s.
         #expect(firstAnswered.value.withLock { $0 } == false)
-        // Let through within its 5 s, the first is the ALLOW its entry says.
+        // Let through within its 60 s, the first is the ALLOW its entry says.
         fixture.sink.release()
         #expect(try await first.value.hasPrefix("ALLOW consent "))
     }

@@ -118,12 +118,16 @@ struct AuditConfirmationTests {
             let run = try daemon.auditRun()
             let client = try daemon.client()
 
-            // A loss needs datagrams still queued on journald's socket when it dies: not every
-            // kill catches some, so kill again (each time under a new flood) until one did.
+            // A loss needs datagrams still queued on journald's socket when it dies. A journald
+            // that keeps up may have read them all (on a busy machine, often), so it is paused
+            // first: the flood's next entries are sent into its socket and wait there, unread,
+            // for the kill. Kill again (each time under a new flood) if one still lost nothing.
             var missing: UInt64 = 0
             for _ in 0..<5 where missing == 0 {
                 let flood = Flood(socketPath: daemon.socketPath, connections: 4)
                 usleep(1_000_000)
+                journal.pauseJournald()
+                usleep(200_000)
                 try journal.killJournald()
                 usleep(200_000)
                 try journal.startJournald()

@@ -24,12 +24,18 @@ struct ListenFDsTests {
             launcher: ["/usr/bin/systemd-socket-activate", "--listen=\(path)", "--fdname=dialgate",
                        "-E", TestSupport.childVariable, "-E", Self.pathVariable],
             duringRun: {
-                // Like systemd, it starts the service at the first connection: make one.
-                let appeared = try TestSupport.pollBlocking {
-                    FileManager.default.fileExists(atPath: path) ? true : nil
+                // Like systemd, it starts the service at the first connection: make one. The
+                // path appears at bind(), before listen(): until then a connect is refused.
+                let connected = try TestSupport.pollBlocking { () -> Int32? in
+                    guard FileManager.default.fileExists(atPath: path) else { return nil }
+                    do {
+                        return try TestSupport.connectStream(to: path)
+                    } catch POSIXError.ECONNREFUSED {
+                        return nil
+                    }
                 }
-                try #require(appeared != nil, "systemd-socket-activate did not create \(path) within 10 s")
-                close(try TestSupport.connectStream(to: path))
+                let fd = try #require(connected, "systemd-socket-activate did not listen on \(path) within 10 s")
+                close(fd)
             }
         )
     }
