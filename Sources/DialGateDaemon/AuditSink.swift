@@ -6,6 +6,11 @@ public protocol AuditSink: Sendable {
     /// Hands `entry` over; returns once the receiver has it, throws when it refused it.
     /// May block (a stalled journald): it is only ever called on the audit writer's thread.
     func send(_ entry: EncodedJournalEntry) throws
+
+    /// Throws when entries `send` returned from since the last call may not have been taken
+    /// (journald's socket gone: libsystemd drops entries then and returns success). The writer
+    /// calls it once per group of sent entries, before any of their answers is given.
+    func confirmDelivered() throws
 }
 
 /// The systemd journal, through `sd_journal_sendv`.
@@ -13,6 +18,10 @@ public struct SystemdJournalSink: AuditSink {
     public init() {}
 
     public func send(_ entry: EncodedJournalEntry) throws {
-        try Journal.send(entry)
+        try Journal.sendUnconfirmed(entry)
+    }
+
+    public func confirmDelivered() throws {
+        try Journal.confirmSocket()
     }
 }

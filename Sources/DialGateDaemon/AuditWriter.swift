@@ -233,10 +233,23 @@ final class AuditWriter: Sendable {
                 if entries.isEmpty { break }
                 for pending in entries {
                     send(pending, completions: &completions)
-                    if completions.count >= Self.completionGroup { completions.hand() }
+                    if completions.count >= Self.completionGroup { handConfirmed(&completions) }
                 }
-                completions.hand()
+                handConfirmed(&completions)
             }
+        }
+    }
+
+    /// Gives the group's answers once the sink confirms it took their entries (one look for
+    /// the group, not one per entry); fails them all when it cannot. Their sequence numbers
+    /// stay used: the read-back then finds them missing, which is what the journal holds.
+    private func handConfirmed(_ completions: inout Completions) {
+        guard completions.count > 0 else { return }
+        do {
+            try sink.confirmDelivered()
+            completions.hand()
+        } catch {
+            completions.fail(Failure.refused("\(error)"))
         }
     }
 
@@ -298,6 +311,15 @@ final class AuditWriter: Sendable {
                 group.loop.execute {
                     for (promise, seq) in entries { promise.succeed(seq) }
                 }
+            }
+            groups.removeAll(keepingCapacity: true)
+            count = 0
+        }
+
+        /// Fails every entry of the group instead: their delivery could not be confirmed.
+        mutating func fail(_ failure: Failure) {
+            for group in groups {
+                for (promise, _) in group.entries { promise.fail(failure) }
             }
             groups.removeAll(keepingCapacity: true)
             count = 0

@@ -21,6 +21,9 @@ final class ControllableAuditSink: AuditSink {
         case refuse
         /// Blocks every send until `release()`.
         case stall
+        /// Takes every send and drops it, as libsystemd does when journald's socket is gone;
+        /// only `confirmDelivered` tells.
+        case dropSilently
     }
 
     private let state = Mutex<(mode: Mode, entries: [EncodedJournalEntry], stalling: Int)>((.accept, [], 0))
@@ -51,8 +54,15 @@ final class ControllableAuditSink: AuditSink {
             state.withLock { $0.stalling += 1 }
             stalled.wait()
             state.withLock { $0.stalling -= 1 }
+        case .dropSilently: return
         }
         state.withLock { $0.entries.append(entry) }
+    }
+
+    func confirmDelivered() throws {
+        if state.withLock({ $0.mode }) == .dropSilently {
+            throw SystemdError.failed(function: "sd_journal_sendv", errno: ENOENT)
+        }
     }
 }
 
@@ -292,6 +302,23 @@ struct GateAuditFaultTests {
 }
 
 extension GateAuditFaultTests {
+    @Test("an ALLOW whose entry the journal dropped without a word (its socket gone) is answered DENY audit-unavailable")
+    func aSilentlyDroppedEntryIsNeverAnAllow() async throws {
+        let fixture = try GateFixture()
+        fixture.sink.set(.dropSilently)
+        let answers = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<3 { group.addTask { try await fixture.ask("CHECK \(GateFixture.consenting) campaign=fibre-promo") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == 3)
+        for answer in answers {
+            #expect(answer.hasPrefix("DENY audit-unavailable "), "\(answer)")
+            #expect(answer.contains("errno 2"), "\(answer)")
+        }
+        fixture.sink.set(.accept)
+        #expect(try await fixture.ask("CHECK \(GateFixture.consenting) campaign=fibre-promo").hasPrefix("ALLOW consent "))
+    }
+
     /// Set once a request got its answer.
     final class Answered: Sendable {
         let value = Mutex(false)

@@ -32,7 +32,7 @@ struct JournalUnavailableTests {
     }
 
     @Test(
-        "(child run) Journal.send throws ENOENT where journald's socket is absent",
+        "(child run) Journal.send and Journal.confirmSocket throw ENOENT where journald's socket is absent",
         .enabled(if: TestSupport.isChild(for: "childSendsWithoutJournald"), "runs only as a child of sendWithoutJournald")
     )
     func childSendsWithoutJournald() throws {
@@ -40,6 +40,12 @@ struct JournalUnavailableTests {
         let entry: JournalEntry = ["MESSAGE": "must not be lost silently", "DIALGATE_VERDICT": "ALLOW"]
         #expect(throws: SystemdError.failed(function: "sd_journal_sendv", errno: ENOENT)) {
             try Journal.send(entry)
+        }
+        // The audit writer's way: the send itself says nothing, the look after it does.
+        let encoded = try EncodedJournalEntry(entry)
+        try Journal.sendUnconfirmed(encoded)
+        #expect(throws: SystemdError.failed(function: "sd_journal_sendv", errno: ENOENT)) {
+            try Journal.confirmSocket()
         }
     }
 }
