@@ -120,7 +120,9 @@ let package = Package(
         .target(name: "DialGateTestSupport", path: "Tests/DialGateTestSupport"),
         .testTarget(
             name: "DialGateSystemdTests", dependencies: ["DialGateSystemd", "DialGateAudit", "DialGateClient", "DialGateTestSupport"]),
-        .testTarget(name: "DialGateAuditTests", dependencies: ["DialGateAudit"]),
+        .testTarget(
+            name: "DialGateAuditTests",
+            dependencies: ["DialGateAudit", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "DialGateLedgerTests",
             dependencies: ["DialGateLedger", "DialGateCore", .product(name: "Logging", package: "swift-log")]),

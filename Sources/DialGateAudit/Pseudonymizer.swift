@@ -7,22 +7,37 @@ import Foundation
 /// `@unchecked Sendable`: `SymmetricKey` is an immutable value that Crypto does not yet mark
 /// Sendable; nothing here mutates it.
 public struct Pseudonymizer: @unchecked Sendable {
-    /// HMAC-SHA-256 with the key already absorbed: each pseudonym starts from a copy of it
-    /// (copy on write), so the key's two blocks are not hashed again per entry.
-    private let keyed: HMAC<SHA256>
+    /// HMAC-SHA-256 (RFC 2104) as its two hashes, each with its key block already absorbed:
+    /// a pseudonym copies them and hashes the number, then the inner digest. Through
+    /// `SHA256.update(bufferPointer:)` rather than `HMAC.update(data:)`, whose generic
+    /// `DataProtocol` path walked the bytes one region at a time and cost more than the hashing
+    /// (this runs for every journal entry about a number).
+    private let inner: SHA256
+    private let outer: SHA256
 
     public init(key: SymmetricKey) {
-        self.keyed = HMAC<SHA256>(key: key)
+        let blockSize = SHA256.blockByteCount
+        var block = key.withUnsafeBytes { bytes in
+            bytes.count > blockSize ? Array(SHA256.hash(data: bytes)) : Array(bytes)
+        }
+        block += Array(repeating: 0, count: blockSize - block.count)
+        var inner = SHA256()
+        var outer = SHA256()
+        block.map { $0 ^ 0x36 }.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        block.map { $0 ^ 0x5C }.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        self.inner = inner
+        self.outer = outer
     }
 
     /// Computed for every journal entry about a number: the hex is written straight into the
     /// string's bytes, not built from 16 strings and a join.
     public func pseudonym(for number: PhoneNumber) -> String {
-        var hmac = keyed
+        var inner = self.inner
         var text = number.description
-        text.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
-        let mac = hmac.finalize()
-        return mac.withUnsafeBytes { bytes in
+        text.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        var outer = self.outer
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize().withUnsafeBytes { bytes in
             String(unsafeUninitializedCapacity: 32) { out in
                 for index in 0..<16 {
                     let byte = bytes[index]
