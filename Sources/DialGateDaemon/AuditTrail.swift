@@ -81,12 +81,14 @@ public final class AuditTrail: Sendable {
         writer.close()
     }
 
-    /// Journals the decision; the future gives its sequence number, or fails when the journal
-    /// did not take it within the deadline, or within `deadline` when that is shorter (the
-    /// caller must then deny).
+    /// Journals the decision; `completion` gets its sequence number, or the failure when the
+    /// journal did not take it within the deadline, or within `deadline` when that is shorter
+    /// (the caller must then deny). It runs on `eventLoop`, before `record` returns when the
+    /// failure is known at once (the queue is full, the journal stalled).
     public func record(
-        _ decision: Decision, _ context: Context, on eventLoop: EventLoop, deadline: Duration? = nil
-    ) -> EventLoopFuture<UInt64> {
+        _ decision: Decision, _ context: Context, on eventLoop: EventLoop, deadline: Duration? = nil,
+        completion: @escaping @Sendable (Result<UInt64, any Error>) -> Void
+    ) {
         // One HMAC per entry, for the message and the field alike.
         let pseudonym = context.number.map { pseudonymizer.pseudonym(for: $0) }
         // Built straight into the bytes journald takes: no `JournalEntry` of strings first.
@@ -113,7 +115,7 @@ public final class AuditTrail: Sendable {
         if let milliseconds = context.deadlineMilliseconds { entry.append(AuditField.deadlineMilliseconds, String(milliseconds)) }
         if let id = context.requestID { entry.append(AuditField.requestID, Response.visible(id)) }
         appendPeer(context.peer, to: &entry)
-        return writer.submit(entry, promise: eventLoop.makePromise(of: UInt64.self), deadline: deadline)
+        writer.submit(entry, on: eventLoop, deadline: deadline) { completion($0.mapError { $0 }) }
     }
 
     /// Journals a ledger event (opt-out, consent, attempt, refusal) the ledger recorded, in

@@ -39,8 +39,13 @@ final class AuditWriter: Sendable {
         }
     }
 
+    /// What a submitter is told, on its event loop: the entry's sequence number, or why the
+    /// journal did not take it. A closure rather than a future: a future is one more
+    /// allocation, and one more callback, for every decision.
+    typealias Completion = @Sendable (Result<UInt64, Failure>) -> Void
+
     /// One entry on its way: the state moves once from `queued` or `sending` to an end, and
-    /// whoever makes that move completes the promise, so it is completed exactly once.
+    /// whoever makes that move completes it, so it is completed exactly once.
     final class Pending: Sendable {
         static let queued: UInt8 = 0, sending: UInt8 = 1, done: UInt8 = 2, expired: UInt8 = 3
         /// The deadline passed while the entry was inside the sink: answered as a failure,
@@ -50,15 +55,18 @@ final class AuditWriter: Sendable {
         /// Handed over at submit; from then on only the writer thread touches it (appending
         /// the sequence number and run in place, without copying the entry's bytes).
         nonisolated(unsafe) var entry: EncodedJournalEntry
-        let promise: EventLoopPromise<UInt64>
+        /// Where `completion` runs.
+        let loop: EventLoop
+        let completion: Completion
         /// When it expires, in `DispatchTime` uptime nanoseconds.
         let expiresAt: UInt64
         let deadline: Duration
         let state = Atomic<UInt8>(Pending.queued)
 
-        init(entry: EncodedJournalEntry, promise: EventLoopPromise<UInt64>, expiresAt: UInt64, deadline: Duration) {
+        init(entry: EncodedJournalEntry, loop: EventLoop, completion: @escaping Completion, expiresAt: UInt64, deadline: Duration) {
             self.entry = entry
-            self.promise = promise
+            self.loop = loop
+            self.completion = completion
             self.expiresAt = expiresAt
             self.deadline = deadline
         }
@@ -69,14 +77,20 @@ final class AuditWriter: Sendable {
             return now == Self.queued || now == Self.sending
         }
 
-        /// Called once the deadline passed; fails the promise unless the entry is done.
+        /// Completes it with `result` on its event loop (the caller made the state's move).
+        func complete(_ result: Result<UInt64, Failure>) {
+            let completion = self.completion
+            loop.execute { completion(result) }
+        }
+
+        /// Called once the deadline passed; fails it unless the entry is done.
         func expire() {
             if state.compareExchange(expected: Self.queued, desired: Self.expired, ordering: .acquiringAndReleasing).exchanged
                 || state.compareExchange(
                     expected: Self.sending, desired: Self.expiredWhileSending, ordering: .acquiringAndReleasing
                 ).exchanged
             {
-                promise.fail(Failure.deadlinePassed(deadline))
+                complete(.failure(.deadlinePassed(deadline)))
             }
         }
     }
@@ -138,29 +152,29 @@ final class AuditWriter: Sendable {
     }
 
     /// Queues `entry`; the future gives its sequence number once the journal took it, or fails
-    /// (deadline passed, journal stalled or refusing, queue full, closed). Completes on
-    /// `eventLoop`'s promise.
+    /// (deadline passed, journal stalled or refusing, queue full, closed).
+    func submit(_ entry: JournalEntry, on eventLoop: EventLoop) -> EventLoopFuture<UInt64> {
+        let promise = eventLoop.makePromise(of: UInt64.self)
+        do {
+            submit(try EncodedJournalEntry(entry), on: eventLoop, deadline: nil) { promise.completeWith($0.mapError { $0 }) }
+        } catch {
+            promise.fail(Failure.refused("\(error)"))
+        }
+        return promise.futureResult
+    }
+
+    /// Queues an entry already encoded; `completion` gets its sequence number once the journal
+    /// took it, or the failure (deadline passed, journal stalled or refusing, queue full,
+    /// closed). It runs on `eventLoop`; a failure known at once runs before `submit` returns.
     ///
     /// No timer is scheduled per entry (a timer's scheduling and cancelling cost more than
     /// the rest of the hand-off): the deadline thread expires what is late, and successes are
     /// handed back to each event loop in groups.
     /// - Parameter deadline: a shorter deadline than the writer's (the client's own), if any.
-    func submit(_ entry: JournalEntry, on eventLoop: EventLoop, deadline shorter: Duration? = nil) -> EventLoopFuture<UInt64> {
-        let promise = eventLoop.makePromise(of: UInt64.self)
-        let encoded: EncodedJournalEntry
-        do {
-            encoded = try EncodedJournalEntry(entry)
-        } catch {
-            promise.fail(Failure.refused("\(error)"))
-            return promise.futureResult
-        }
-        return submit(encoded, promise: promise, deadline: shorter)
-    }
-
-    /// Queues an entry already encoded; see `submit(_:on:deadline:)`.
-    func submit(_ encoded: EncodedJournalEntry, promise: EventLoopPromise<UInt64>, deadline shorter: Duration?)
-        -> EventLoopFuture<UInt64>
-    {
+    func submit(
+        _ encoded: EncodedJournalEntry, on eventLoop: EventLoop, deadline shorter: Duration?,
+        completion: @escaping Completion
+    ) {
         let now = DispatchTime.now().uptimeNanoseconds
         // Fast refusal while the journal is stuck: waiting a whole deadline per decision
         // would only hold the dialer's call longer for the same DENY.
@@ -169,12 +183,14 @@ final class AuditWriter: Sendable {
         if since != 0, now > since {
             let stuck = Duration.nanoseconds(Int64(now - since))
             if stuck > deadline {
-                promise.fail(Failure.stalled(stuck))
-                return promise.futureResult
+                completion(.failure(.stalled(stuck)))
+                return
             }
         }
         let deadline = min(self.deadline, shorter ?? self.deadline)
-        let pending = Pending(entry: encoded, promise: promise, expiresAt: now &+ Self.nanoseconds(deadline), deadline: deadline)
+        let pending = Pending(
+            entry: encoded, loop: eventLoop, completion: completion, expiresAt: now &+ Self.nanoseconds(deadline),
+            deadline: deadline)
         let outcome: (signal: Bool, earlier: Bool, failure: Failure?) = queue.withLock { queue in
             guard !queue.closed else { return (false, false, .closed) }
             guard queue.entries.count < maxQueued else { return (false, false, .queueFull(queue.entries.count)) }
@@ -186,12 +202,11 @@ final class AuditWriter: Sendable {
             return (true, earlier, nil)
         }
         if let failure = outcome.failure {
-            promise.fail(failure)
-            return promise.futureResult
+            completion(.failure(failure))
+            return
         }
         if outcome.signal { wakeup.signal() }
         if outcome.earlier { deadlineWakeup.signal() }
-        return promise.futureResult
     }
 
     /// Sends what is queued (unless expired), stops the threads. Idempotent.
@@ -291,35 +306,34 @@ final class AuditWriter: Sendable {
     /// Successes waiting to be handed back to their event loops, grouped by loop: one task
     /// per loop and group instead of one cross-thread hop per entry.
     private struct Completions {
-        private var groups: [(loop: EventLoop, entries: [(EventLoopPromise<UInt64>, UInt64)])] = []
+        private var groups: [(loop: EventLoop, entries: [(Completion, UInt64)])] = []
         private(set) var count = 0
 
-        mutating func add(_ promise: EventLoopPromise<UInt64>, _ seq: UInt64) {
-            let loop = promise.futureResult.eventLoop
+        mutating func add(_ pending: Pending, _ seq: UInt64) {
             count += 1
-            if let index = groups.firstIndex(where: { $0.loop === loop }) {
-                groups[index].entries.append((promise, seq))
+            if let index = groups.firstIndex(where: { $0.loop === pending.loop }) {
+                groups[index].entries.append((pending.completion, seq))
             } else {
-                groups.append((loop, [(promise, seq)]))
+                groups.append((pending.loop, [(pending.completion, seq)]))
             }
         }
 
         mutating func hand() {
-            guard count > 0 else { return }
-            for group in groups where !group.entries.isEmpty {
-                let entries = group.entries
-                group.loop.execute {
-                    for (promise, seq) in entries { promise.succeed(seq) }
-                }
-            }
-            groups.removeAll(keepingCapacity: true)
-            count = 0
+            finish { seq in .success(seq) }
         }
 
         /// Fails every entry of the group instead: their delivery could not be confirmed.
         mutating func fail(_ failure: Failure) {
-            for group in groups {
-                for (promise, _) in group.entries { promise.fail(failure) }
+            finish { _ in .failure(failure) }
+        }
+
+        private mutating func finish(_ result: @escaping @Sendable (UInt64) -> Result<UInt64, Failure>) {
+            guard count > 0 else { return }
+            for group in groups where !group.entries.isEmpty {
+                let entries = group.entries
+                group.loop.execute {
+                    for (completion, seq) in entries { completion(result(seq)) }
+                }
             }
             groups.removeAll(keepingCapacity: true)
             count = 0
@@ -341,7 +355,7 @@ final class AuditWriter: Sendable {
             if pending.state.compareExchange(expected: Pending.sending, desired: Pending.done, ordering: .acquiringAndReleasing)
                 .exchanged
             {
-                completions.add(pending.promise, seq)
+                completions.add(pending, seq)
             } else {
                 journalAbandoned(seq)
             }
@@ -349,7 +363,7 @@ final class AuditWriter: Sendable {
             if pending.state.compareExchange(expected: Pending.sending, desired: Pending.done, ordering: .acquiringAndReleasing)
                 .exchanged
             {
-                pending.promise.fail(Failure.refused("\(error)"))
+                pending.complete(.failure(.refused("\(error)")))
             }
         }
     }

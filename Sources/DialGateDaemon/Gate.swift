@@ -278,7 +278,7 @@ public final class Gate: RequestResponder {
         // One promise for the answer, completed from the journal's result (rather than a
         // `map` and a `recover`, a future each): this runs for every decision.
         let answer = eventLoop.makePromise(of: Response.self)
-        audit.record(decided, context, on: eventLoop, deadline: remaining).whenComplete { [self] result in
+        audit.record(decided, context, on: eventLoop, deadline: remaining) { [self] result in
             switch result {
             case .success(let seq):
                 if !planned { statistics.count(decided.verdict) }
