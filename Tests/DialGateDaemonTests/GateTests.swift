@@ -338,7 +338,9 @@ extension GateAuditFaultTests {
         }
         // The first entry is inside the stalled sink, with the journal's 60 s; the second queues
         // behind it with the client's 200 ms, earlier than anything the writer waits for.
-        let inside = try await eventually(within: 30) { fixture.sink.stalling == 1 ? true : nil }
+        // Up to 2 minutes: under a full parallel run the first ask has been seen to wait ~50 s
+        // for a thread of the test pool (trivial tests beside it passed "after 49 s").
+        let inside = try await eventually(within: 120) { fixture.sink.stalling == 1 ? true : nil }
         #expect(inside == true)
         let answered: String? = try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask { try await fixture.ask("CHECK 0199000010 campaign=fibre-promo deadline-ms=200") }
