@@ -58,9 +58,7 @@ public struct AccessControl: Sendable, Equatable {
 
     /// The roles `peer` holds.
     public func roles(of peer: PeerCredentials?) -> Set<Role> {
-        guard let peer else { return [] }
-        if peer.uid == 0 { return Set(Role.allCases) }
-        return anyone.union(byUID[peer.uid] ?? []).union(byGID[peer.gid] ?? [])
+        Set(Role.allCases.filter { allows($0, to: peer) })
     }
 
     /// Whether `peer` holds `role`: asked for every request, so it looks the role up in each
