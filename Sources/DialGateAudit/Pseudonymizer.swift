@@ -4,8 +4,9 @@ import Foundation
 
 /// The keyed pseudonym of a number: the first 128 bits of HMAC-SHA-256(key, "+33…"), in hex.
 ///
-/// `@unchecked Sendable`: `SymmetricKey` is an immutable value that Crypto does not yet mark
-/// Sendable; nothing here mutates it.
+/// `@unchecked Sendable`: Crypto does not mark `SHA256` Sendable. The two keyed states are
+/// never mutated in place: each pseudonym hashes a copy, whose first update copies the shared
+/// context (copy on write), so threads only ever share it read-only.
 public struct Pseudonymizer: @unchecked Sendable {
     /// HMAC-SHA-256 (RFC 2104) as its two hashes, each with its key block already absorbed:
     /// a pseudonym copies them and hashes the number, then the inner digest. Through

@@ -1,8 +1,9 @@
 import DialGateSystemd
 import Testing
 
-/// Every journal value is made single-line on its way into an entry; the scan runs eight
-/// bytes at a time, so a hazard is tried at every offset and in every length of value.
+/// Every journal value is made single-line on its way into an entry, whether appended as a
+/// string or written into the entry's bytes: a hazard is tried at every offset of values of
+/// every length up to 40 bytes, where a scan that looks at several bytes at once would break.
 @Suite("Single-line journal values")
 struct SingleLineTests {
     /// The rule, one scalar at a time: controls (C0, DEL, C1), Unicode line breaks and bidi
