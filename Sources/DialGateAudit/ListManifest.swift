@@ -92,7 +92,7 @@ public struct ListManifest: Sendable, Equatable {
     /// of which `DIALGATE_SNAPSHOT` is the first 16. A manifest read back from the journal
     /// whose digest is not its entry's snapshot id was altered.
     public var sha256: String {
-        SHA256.hash(data: Array(sha256sumText.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: Array(sha256sumText.utf8)))
     }
 
     /// The fields of a list-loaded entry that carry the manifest: the JSON, the count, and

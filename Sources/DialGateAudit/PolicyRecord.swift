@@ -112,7 +112,7 @@ public struct PolicyRecord: Sendable, Equatable {
     /// and `campaignsJSON` (`printf '%s\n%s' "$POLICY" "$CAMPAIGNS" | sha256sum`).
     public var id: String {
         let digest = SHA256.hash(data: Array((policyJSON + "\n" + campaignsJSON).utf8))
-        return String(digest.map { String(format: "%02x", $0) }.joined().prefix(16))
+        return String(Hex.lowercase(digest).prefix(16))
     }
 
     /// The field of one key: `DIALGATE_POLICY_` and the key in capitals, `_` for `-`.

@@ -30,27 +30,16 @@ public struct Pseudonymizer: @unchecked Sendable {
         self.outer = outer
     }
 
-    /// Computed for every journal entry about a number: the hex is written straight into the
-    /// string's bytes, not built from 16 strings and a join.
+    /// Computed for every journal entry about a number: two keyed SHA-256 states fed from the
+    /// number's bytes, and the first 16 bytes of the MAC in hex.
     public func pseudonym(for number: PhoneNumber) -> String {
         var inner = self.inner
         var text = number.description
         text.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         var outer = self.outer
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return outer.finalize().withUnsafeBytes { bytes in
-            String(unsafeUninitializedCapacity: 32) { out in
-                for index in 0..<16 {
-                    let byte = bytes[index]
-                    out[2 * index] = Self.hexDigits[Int(byte >> 4)]
-                    out[2 * index + 1] = Self.hexDigits[Int(byte & 0x0F)]
-                }
-                return 32
-            }
-        }
+        return outer.finalize().withUnsafeBytes { Hex.lowercase(UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Loads an existing key (for the `dialgate pseudonym` command and the daemon).
     public static func loadKey(at path: String) throws -> SymmetricKey {

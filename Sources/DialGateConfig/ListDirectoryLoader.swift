@@ -92,7 +92,7 @@ public struct ListDirectoryLoader: Sendable {
         guard refusals.isEmpty else {
             return .failure(ListLoadFailure(problems: Self.ordered(refusals + warnings)))
         }
-        let snapshot = Snapshot(files: files, sha256: digests, loadedAt: now) { Self.hex(SHA256.hash(data: $0)) }
+        let snapshot = Snapshot(files: files, sha256: digests, loadedAt: now) { Hex.lowercase(SHA256.hash(data: $0)) }
         return .success(ListLoad(snapshot: snapshot, warnings: warnings))
     }
 
@@ -108,7 +108,7 @@ public struct ListDirectoryLoader: Sendable {
             do { mapped = try MappedFile(path: path(of: name)) } catch { throw unreadable(error) }
             var hasher = SHA256()
             hasher.update(bufferPointer: mapped.bytes)
-            digest(Self.hex(hasher.finalize()))
+            digest(Hex.lowercase(hasher.finalize()))
             let list = try CompiledList(name: name, bytes: mapped.bytes, owner: mapped, now: now)
             return ListFile.compiled(name: name, list)
         }
@@ -164,18 +164,7 @@ public struct ListDirectoryLoader: Sendable {
             length += count
         }
         let contents = Data(bytesNoCopy: buffer, count: length, deallocator: .free)
-        return (contents, hex(hasher.finalize()))
-    }
-
-    /// Bytes as lowercase hex digits.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return (contents, Hex.lowercase(hasher.finalize()))
     }
 
     /// The list files of the directory, sorted by name.

@@ -51,7 +51,7 @@ struct Compile: ParsableCommand {
         }
         for problem in file.problems { FileHandle.standardError.write(Data("dialgate: warning: \(problem)\n".utf8)) }
         // Which text it was compiled from, for an auditor: its name and its SHA-256.
-        var attributes = ["compiled-from-sha256": SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()]
+        var attributes = ["compiled-from-sha256": Hex.lowercase(SHA256.hash(data: contents))]
         if !name.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" }) { attributes["compiled-from"] = name }
         let compiled: CompiledList
         do { compiled = try CompiledList(compiling: file, attributes: attributes) } catch { throw fail("\(error)") }

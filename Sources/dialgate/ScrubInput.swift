@@ -86,7 +86,7 @@ struct ProspectFile {
             givenDelimiter = delimiter
         }
         let raw = try Self.readWholeFile(path)
-        let sha256 = SHA256.hash(data: raw).map { String(format: "%02x", $0) }.joined()
+        let sha256 = Hex.lowercase(SHA256.hash(data: raw))
         let text: DecodedText
         do {
             text = try DelimitedText.decode(raw, declared: declared)

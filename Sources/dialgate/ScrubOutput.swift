@@ -1,4 +1,5 @@
 import Crypto
+import DialGateCore
 import Foundation
 
 #if canImport(Glibc)
@@ -73,7 +74,7 @@ final class AtomicOutput {
     func finishWriting() throws -> String {
         try flush()
         guard fsync(fd) == 0 else { throw fail("cannot sync \(temporaryPath): \(String(cString: strerror(errno)))") }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(hash.finalize())
     }
 
     /// Renames the file into place and syncs its directory.

@@ -1,0 +1,23 @@
+/// Lowercase hexadecimal text of bytes, as `sha256sum` prints digests: the form of every digest
+/// and pseudonym dialgate writes (list files, snapshots, policies, scrub files, numbers).
+public enum Hex {
+    /// Two lowercase hex digits a byte, written straight into the string's storage: it runs for
+    /// every journal entry about a number (the pseudonym), so no string per byte and no join.
+    public static func lowercase(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+            for (index, byte) in bytes.enumerated() {
+                text[2 * index] = digits[Int(byte >> 4)]
+                text[2 * index + 1] = digits[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
+        }
+    }
+
+    /// Two lowercase hex digits a byte of `bytes` (a digest, an array).
+    public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+        let array = Array(bytes)
+        return array.withUnsafeBytes { lowercase($0) }
+    }
+
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+}
