@@ -21,10 +21,7 @@ struct FNV1a64 {
     }
 
     /// 16 lowercase hex digits.
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
+    static func hex(_ value: UInt64) -> String { Hex.lowercase(value) }
 
     var hex: String { Self.hex(value) }
 }

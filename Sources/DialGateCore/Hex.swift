@@ -19,5 +19,11 @@ public enum Hex {
         return array.withUnsafeBytes { lowercase($0) }
     }
 
+    /// Every digit of an unsigned integer, zero-padded to its width (16 for a `UInt64`, 8 for a
+    /// `UInt32`), most significant first: checksums, fingerprints and tokens of fixed length.
+    public static func lowercase(_ value: some FixedWidthInteger & UnsignedInteger) -> String {
+        withUnsafeBytes(of: value.bigEndian) { lowercase($0) }
+    }
+
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 }

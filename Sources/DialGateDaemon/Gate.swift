@@ -242,9 +242,7 @@ public final class Gate: RequestResponder {
 
     /// A reservation token the client did not choose: 16 hex digits, random.
     private static func newToken() -> String {
-        let value = UInt64.random(in: .min ... .max)
-        let hex = String(value, radix: 16)
-        return "r" + String(repeating: "0", count: 16 - hex.count) + hex
+        "r" + Hex.lowercase(UInt64.random(in: .min ... .max))
     }
 
     /// Journals `decision` and answers it, once the journal took the entry. Past the client's

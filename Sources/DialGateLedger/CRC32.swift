@@ -1,3 +1,5 @@
+import DialGateCore
+
 /// CRC-32 (IEEE 802.3, the zlib / `cksum -o 3` / `crc32(1)` polynomial), used to tell a ledger
 /// line that was written whole from one that was torn or damaged on disk.
 ///
@@ -25,10 +27,7 @@ struct CRC32: Hashable, Sendable {
     }
 
     /// Eight lowercase hexadecimal digits, as written in the ledger.
-    var hex: String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 8 - digits.count) + digits
-    }
+    var hex: String { Hex.lowercase(value) }
 
     /// The byte-at-a-time table of the reflected polynomial 0xEDB88320.
     private static let table: [UInt32] = (0..<256).map { index in

@@ -20,4 +20,17 @@ struct HexTests {
         let bytes: [UInt8] = [0xDE, 0xAD, 0xBE, 0xEF, 0x01]
         #expect(bytes.withUnsafeBytes { Hex.lowercase(UnsafeRawBufferPointer(rebasing: $0[1..<4])) } == "adbeef")
     }
+
+    @Test("an integer is all its digits, most significant first, zero-padded to its width")
+    func anIntegerIsZeroPaddedToItsWidth() {
+        #expect(Hex.lowercase(UInt64(1)) == "0000000000000001")
+        #expect(Hex.lowercase(UInt32(0xDEAD_BEEF)) == "deadbeef")
+        #expect(Hex.lowercase(UInt32(0)) == "00000000")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1000 {
+            let value = generator.next() as UInt64
+            let digits = String(value, radix: 16)
+            #expect(Hex.lowercase(value) == String(repeating: "0", count: 16 - digits.count) + digits)
+        }
+    }
 }
