@@ -27,10 +27,10 @@ import Foundation
 /// - loading never crashes, whatever the bytes (ASan catches a read outside the file);
 /// - a refusal has a problem, a `.malformedFile` one;
 /// - an accepted list has keys, at least as many records, and `contains` never crashes on the
-///   keys its partitions decode to, their neighbours, every partition's first key and bound,
-///   0, `UInt64.max`, the first and last keys ± 1, and random keys seeded by the input;
-/// - every key a partition decodes to is found, the last key is found, and a key
-///   outside `firstKey...lastKey` is not; when every partition decodes, they hold `count` keys
+///   keys its blocks decode to, their neighbours, every block's first and last values, 0,
+///   `UInt64.max`, the first and last keys ± 1, and random keys seeded by the input;
+/// - every key a block decodes to is found, the first and last keys are found, and a key
+///   outside `firstKey...lastKey` is not; when every block decodes, they hold `count` keys
 ///   in all and `contains` agrees with them on every probe.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCompiled(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -105,21 +105,22 @@ private func check(_ list: CompiledList, probeSeed: UInt64) {
     invariant(index.firstKey <= index.lastKey, "first key \(index.firstKey) above last key \(index.lastKey)")
 
     var decoded: [UInt64] = []
-    var everyPartitionDecodes = true
+    var everyBlockDecodes = true
     var probes: [UInt64] = [0, 1, .max, .max - 1, index.firstKey, index.lastKey]
     probes += [index.firstKey &- 1, index.firstKey &+ 1, index.lastKey &- 1, index.lastKey &+ 1]
-    for p in 0..<index.partitionCount {
-        let first = index.partitions[p * 2]
-        let bound = p + 1 < index.partitionCount ? index.partitions[p * 2 + 2] &- 1 : index.lastKey
-        probes += [first, first &- 1, first &+ 1, bound, bound &+ 1, first &+ (bound &- first) / 2]
-        // Only the last partition's bits are decoded at load; the others are the checksum's to
-        // vouch for, and a forged one may hold anything: lookups in it must still stay inside.
-        guard let keys = index.keys(inPartition: p) else {
-            invariant(p < index.partitionCount - 1, "the last partition was accepted but does not decode")
-            everyPartitionDecodes = false
+    for s in 0..<index.slotCount {
+        let start = index.block(ofSlot: s) &<< index.blockShift
+        let end = start | index.blockMask
+        probes += [start, start &- 1, start &+ 1, end, end &+ 1, start &+ index.blockMask / 2]
+        // Only the first and last blocks' bits are decoded at load; the others are the
+        // checksum's to vouch for, and a forged one may hold anything: lookups in it must
+        // still stay inside.
+        guard let keys = index.keys(inSlot: s) else {
+            invariant(s > 0 && s < index.slotCount - 1, "the first or last block was accepted but does not decode")
+            everyBlockDecodes = false
             continue
         }
-        invariant(keys.first == first, "partition \(p) decodes from \(keys.first.map(String.init) ?? "nothing"), not its first key \(first)")
+        invariant(keys.allSatisfy { $0 >= start && $0 <= end }, "slot \(s) decodes to keys outside its block")
         decoded += keys
     }
     var generator = SplitMix(state: probeSeed)
@@ -132,12 +133,12 @@ private func check(_ list: CompiledList, probeSeed: UInt64) {
     }
 
     for key in decoded {
-        invariant(index.contains(key), "key \(key), decoded from its partition, is not found")
+        invariant(index.contains(key), "key \(key), decoded from its block, is not found")
         _ = index.contains(key &- 1)
         _ = index.contains(key &+ 1)
     }
-    // The last partition is decoded at load, so its last key is found; the first key is checked
-    // with its partition's keys above, when the bits of partition 0 decode.
+    // The first and last blocks are decoded at load, so the first and last keys are found.
+    invariant(index.contains(index.firstKey), "the first key \(index.firstKey) is not found")
     invariant(index.contains(index.lastKey), "the last key \(index.lastKey) is not found")
     for probe in probes {
         let found = index.contains(probe)
@@ -145,8 +146,8 @@ private func check(_ list: CompiledList, probeSeed: UInt64) {
             invariant(!found, "key \(probe) outside \(index.firstKey)...\(index.lastKey) is found")
         }
     }
-    guard everyPartitionDecodes else { return }
-    invariant(decoded.count == index.count, "the partitions decode to \(decoded.count) keys, the header says \(index.count)")
+    guard everyBlockDecodes else { return }
+    invariant(decoded.count == index.count, "the blocks decode to \(decoded.count) keys, the header says \(index.count)")
     let set = Set(decoded)
     for probe in probes + decoded.flatMap({ [$0 &- 1, $0 &+ 1] }) {
         invariant(index.contains(probe) == set.contains(probe), "key \(probe): contains says \(index.contains(probe)), the decoded keys say \(set.contains(probe))")

@@ -13,7 +13,7 @@ import Foundation
 /// | bytes      | what                                                                       |
 /// |------------|----------------------------------------------------------------------------|
 /// | 0..<8      | magic `\x89DGIDX\r\n` (a text tool or a line-ending conversion breaks it)  |
-/// | 8..<12     | format version, 1                                                          |
+/// | 8..<12     | format version, 2 (1 held the index partitioned by count)                  |
 /// | 12..<16    | header length: where the image starts, a multiple of 64                    |
 /// | 16..<20    | length of the header text                                                  |
 /// | 20..<24    | zero                                                                       |
@@ -44,7 +44,7 @@ public struct CompiledList: Sendable {
     /// The file name ending of a compiled list.
     public static let fileExtension = ".dgidx"
     /// The format version this code writes and reads.
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
     static let magic: [UInt8] = [0x89, 0x44, 0x47, 0x49, 0x44, 0x58, 0x0D, 0x0A]
     /// The fixed part of the header, before its text.
     static let fixedHeaderBytes = 64
@@ -159,7 +159,7 @@ public struct CompiledList: Sendable {
         }
         let version = load(8, as: UInt32.self)
         guard version == Self.version else {
-            throw refuse("format version \(version), where this dialgate reads version \(Self.version)")
+            throw refuse("format version \(version), where this dialgate reads version \(Self.version): compile it again with `dialgate compile`")
         }
         let headerLength = Int(load(12, as: UInt32.self))
         let textLength = Int(load(16, as: UInt32.self))

@@ -5,22 +5,25 @@
 /// small, to be read without locks or hashing, and to be usable in place from a memory-mapped
 /// compiled list (`CompiledList`, `.dgidx`).
 ///
-/// It is a *partitioned Elias–Fano* code. The sorted distinct keys are cut into partitions of
-/// `2^partitionShift` (512) consecutive keys. Each partition stores its first key, and every
-/// key's offset from it split in two: the low `l` bits packed in a bit array, and the high bits
-/// in unary in a bitvector (one 1 per key, one 0 closing each bucket of `2^l` offsets), `l`
-/// chosen per partition from its spread so that a key costs about `2 + log2(spread / keys)`
-/// bits: 7.3 bits for 250 million numbers among 10^10, 3.4 for 250 million French numbers
-/// among 7·10^8, against 16 for the `UInt16` blocks this replaced and 64 to 176 for a `Set`.
+/// It is an Elias–Fano code *partitioned by value*. The key space is cut into blocks of
+/// `2^blockShift` consecutive values, the shift chosen so that a block holds about 512 keys.
+/// Each block codes its keys' offsets from the block's start split in two: the low `l` bits
+/// packed in a bit array, and the high bits in unary in a bitvector (one 1 per key, one 0
+/// closing each bucket of `2^l` offsets), `l` chosen per block from its count so that a key
+/// costs about `2 + log2(block size / keys)` bits: 7.3 bits for 250 million numbers among
+/// 10^10, 3.4 for 250 million French numbers among 7·10^8, against 16 for the `UInt16` blocks
+/// this replaced and 64 to 176 for a `Set`.
 ///
-/// A lookup finds the key's partition without a long search: a directory of blocks of
-/// `2^blockShift` key values, sized so that a block holds about one partition's keys, gives the
-/// partitions that start in the key's block (usually zero or one, compared by binary search when
-/// a dense block holds more); like phone numbers themselves, the directory is a short sorted
-/// list of *runs* of consecutive blocks, so a number outside every run is absent at once. Inside
-/// the partition, a scan of the unary bitvector from the nearest of its two skip points (a
-/// third of its 18 words or so on average, adjacent cache lines) finds the key's bucket, and the
-/// few low parts of that bucket are compared with the key's.
+/// A lookup goes from the key's block number to its block's *slot* in the directory, which,
+/// like phone numbers themselves, is a short sorted list of *runs* of consecutive blocks, so a
+/// number outside every run is absent at once. The slot's two words are all there is to know
+/// about the block (where its bits start, its low-part width, its count of keys and two skip
+/// points), so from the slot a lookup goes straight to the bits: three dependent memory reads
+/// at most (slot, unary word, low part), where the partitions of 512 keys this replaced needed
+/// a fourth, the partition's own record. Inside the block, a scan of the unary bitvector from
+/// the nearest of its two skip points (a third of its 18 words or so on average, adjacent
+/// cache lines) finds the key's bucket, and the few low parts of that bucket are compared with
+/// the key's.
 ///
 /// The whole index is one byte image (see `NumberIndex+Image.swift`) that the index reads
 /// through pointers, whether the bytes were allocated by a build or mapped from a file;
@@ -36,37 +39,31 @@ public struct NumberIndex: @unchecked Sendable {
     /// The first slot of each run, and a trailing entry: run `r` has the slots
     /// `runFirstSlots[r] ..< runFirstSlots[r + 1]`, for consecutive block numbers.
     let runFirstSlots: UnsafePointer<UInt32>
-    /// For each slot, how many partitions start in blocks before its block; a trailing entry
-    /// holds the partition count. The partitions starting in slot `s`'s block are
-    /// `slotPartitions[s] ..< slotPartitions[s + 1]`.
-    let slotPartitions: UnsafePointer<UInt32>
-    /// Two words a partition: its first key, and its `PartitionWord` (where its bits start in
-    /// `words`, how many low bits each of its keys keeps, and two skips into its unary part).
-    let partitions: UnsafePointer<UInt64>
-    /// The partitions' bits, each partition's low parts then its unary high parts, each part
-    /// starting on a word; a padding word follows, so a 64-bit read of a low part never leaves.
+    /// Two words a slot, its block's `BlockRecord`.
+    let slots: UnsafePointer<UInt64>
+    /// The blocks' bits, each block's low parts then its unary high parts, each part starting
+    /// on a word; a padding word follows, so a 64-bit read of a low part never leaves.
     let words: UnsafePointer<UInt64>
     let runCount: Int
-    let partitionCount: Int
+    let slotCount: Int
     let wordCount: Int
     /// The smallest and largest keys (1 and 0 when empty, so that every key falls outside).
     let firstKey: UInt64
     let lastKey: UInt64
-    /// log2 of the keys a partition holds (all but the last, which holds the rest).
-    let partitionShift: Int
 
     /// How many distinct numbers it holds.
     public let count: Int
 
-    /// How many low bits of a key are the position inside its directory block: the rest is the
-    /// block number.
+    /// How many low bits of a key are its offset inside its block: the rest is the block number.
     let blockShift: UInt64
+    /// `2^blockShift - 1`: a key's offset inside its block, and the largest one.
+    let blockMask: UInt64
 
-    /// log2 of the keys a partition holds: 512 keys keep a partition's unary part within three
-    /// cache lines while the two directory words cost a quarter of a bit a key.
-    static let defaultPartitionShift = 9
+    /// The keys a block holds on average: 512 keep a block's unary part within three cache
+    /// lines while its slot's two words cost a quarter of a bit a key.
+    static let keysPerBlock = 512
     /// A gap of up to this many block numbers between two blocks is bridged with empty slots
-    /// (4 bytes each) rather than a new run (12 bytes).
+    /// (16 bytes each) rather than a new run (12 bytes and a longer search).
     static let longestBridgedGap: UInt64 = 4
     /// The largest block shift and low-part width: a low part is read with one unaligned 64-bit
     /// load and a shift of up to 7 bits.
@@ -84,7 +81,7 @@ public struct NumberIndex: @unchecked Sendable {
         var sorted = keys
         Self.radixSort(&sorted)
         let distinct = Self.removeAdjacentDuplicates(&sorted)
-        precondition(distinct < Int(UInt32.max) << Self.defaultPartitionShift, "a number index holds fewer than 2^41 numbers")
+        precondition(distinct < Int(UInt32.max), "a number index holds fewer than 2^32 numbers")
         let storage = sorted.withUnsafeBufferPointer { keys in
             Self.build(sortedDistinct: UnsafeBufferPointer(rebasing: keys[0..<distinct]))
         }
@@ -108,17 +105,7 @@ public struct NumberIndex: @unchecked Sendable {
         let offset = block &- runFirstBlocks[run]
         let firstSlot = UInt64(runFirstSlots[run])
         guard offset < UInt64(runFirstSlots[run &+ 1]) &- firstSlot else { return false }
-        let slot = Int(firstSlot &+ offset)
-        // The last partition whose first key is at or below the key: one of those starting in
-        // the block, or the one before them, which reaches into the block.
-        low = Int(slotPartitions[slot])
-        high = Int(slotPartitions[slot &+ 1])
-        while low < high {
-            let middle = (low &+ high) >> 1
-            if partitions[middle &* 2] <= key { low = middle &+ 1 } else { high = middle }
-        }
-        guard low > 0 else { return false }
-        return partition(low &- 1, holdsOffset: key &- partitions[(low &- 1) &* 2])
+        return slot(Int(firstSlot &+ offset), holdsOffset: key & blockMask)
     }
 
     /// Bytes of memory its storage takes: its image, allocated or mapped.
@@ -127,15 +114,16 @@ public struct NumberIndex: @unchecked Sendable {
     /// The image, as a compiled list stores it.
     var image: UnsafeRawBufferPointer { storage.bytes }
 
-    /// Whether partition `p` holds the key `offset` above its first key.
+    /// Whether the block of slot `s` holds the key `offset` above the block's start.
     @inline(__always)
-    private func partition(_ p: Int, holdsOffset offset: UInt64) -> Bool {
-        let meta = PartitionWord(partitions[p &* 2 &+ 1])
-        let l = UInt64(meta.lowBits)
-        let lowerStart = meta.firstWord
-        let keys = p == partitionCount &- 1 ? count &- p << partitionShift : 1 << partitionShift
+    private func slot(_ s: Int, holdsOffset offset: UInt64) -> Bool {
+        let record = BlockRecord(place: slots[s &* 2], counts: slots[s &* 2 &+ 1])
+        let keys = record.keys
+        guard keys > 0 else { return false }
+        let l = UInt64(record.lowBits)
+        let lowerStart = record.firstWord
         let upperStart = lowerStart &+ Self.words(forBits: keys &* Int(l))
-        let upperEnd = p &+ 1 < partitionCount ? PartitionWord(partitions[p &* 2 &+ 3]).firstWord : wordCount
+        let upperEnd = upperStart &+ Self.words(forBits: keys &+ Int(truncatingIfNeeded: blockMask >> l) &+ 1)
         let bucket = Int(truncatingIfNeeded: offset >> l)
         let lowPart = offset & ((1 << l) &- 1)
 
@@ -144,14 +132,16 @@ public struct NumberIndex: @unchecked Sendable {
         if bucket > 0 {
             var remaining = bucket &- 1
             // Start at the skip word the zero lies after (a third or two thirds in), if any.
-            let skips = PartitionWord.skipWords(upperWords: upperEnd &- upperStart)
+            let skips = BlockRecord.skipWords(upperWords: upperEnd &- upperStart)
+            let second = record.zerosBeforeSecondSkip
+            let first = record.zerosBeforeFirstSkip
             var word = upperStart
-            if remaining >= meta.zerosBeforeSecondSkip {
+            if remaining >= second, second != BlockRecord.noSkip {
                 word &+= skips.second
-                remaining &-= meta.zerosBeforeSecondSkip
-            } else if remaining >= meta.zerosBeforeFirstSkip {
+                remaining &-= second
+            } else if remaining >= first, first != BlockRecord.noSkip {
                 word &+= skips.first
-                remaining &-= meta.zerosBeforeFirstSkip
+                remaining &-= first
             }
             while true {
                 guard word < upperEnd else { return false }

@@ -81,9 +81,11 @@ struct CompiledListTests {
             flipped[offset] ^= 0x04
             bad.append(("a bit flipped at byte \(offset)", flipped))
         }
-        var versionTwo = good
-        versionTwo[8] = 2
-        bad.append(("version 2", versionTwo))
+        for version: UInt8 in [1, 3] {
+            var other = good
+            other[8] = version
+            bad.append(("version \(version)", other))
+        }
         for (what, bytes) in bad {
             try directory.replace("registry.dgidx", bytes)
             guard case .failure(let failure) = directory.load(previous: previous) else {

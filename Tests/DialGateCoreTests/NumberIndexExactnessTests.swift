@@ -4,12 +4,12 @@ import Testing
 
 /// The index is exact: a listed number it did not find would be a wrong ALLOW. Every test here
 /// compares it with a `Set<UInt64>` of the same keys, member by member, around the places where
-/// an Elias–Fano code goes wrong first: partition and block boundaries, bucket edges, empty and
-/// one-key partitions, the smallest and largest keys, dense runs (no low bits) and wide gaps
-/// (the widest low parts).
+/// an Elias–Fano code goes wrong first: block boundaries, bucket edges, empty and one-key
+/// blocks, the smallest and largest keys, dense runs (no low bits), wide gaps (the widest low
+/// parts) and blocks too dense for their skip counts.
 @Suite("Number index exactness")
 struct NumberIndexExactnessTests {
-    /// Checks every member and its neighbours, every partition's first and last keys and theirs,
+    /// Checks every member and its neighbours, every block's first and last values and theirs,
     /// and `misses` random keys of the same kind, against a `Set` of the keys.
     static func expectExact(
         _ keys: [UInt64], misses: [UInt64] = [], sourceLocation: SourceLocation = #_sourceLocation
@@ -39,12 +39,13 @@ struct NumberIndexExactnessTests {
             check(key &+ 1)
             check(key &- 1)
         }
-        let partitionKeys = 1 << NumberIndex.defaultPartitionShift
-        for start in stride(from: 0, to: sorted.count, by: partitionKeys) {
-            for position in [start - 1, start, start + 1, start + partitionKeys - 1] where sorted.indices.contains(position) {
+        // Each block's first and last values, and around them.
+        for slot in 0..<index.slotCount {
+            let start = index.block(ofSlot: slot) &<< index.blockShift
+            for edge in [start, start | index.blockMask] {
                 for delta: UInt64 in [0, 1, 2, 1 << 8, 1 << 16] {
-                    check(sorted[position] &+ delta)
-                    check(sorted[position] &- delta)
+                    check(edge &+ delta)
+                    check(edge &- delta)
                 }
             }
         }
@@ -58,7 +59,7 @@ struct NumberIndexExactnessTests {
             + UInt64.random(in: 0..<100_000_000, using: &generator)
     }
 
-    /// Sizes around one, two and many partitions.
+    /// Sizes around one, two and many blocks of 512 keys.
     static let sizes = [0, 1, 2, 3, 511, 512, 513, 1023, 1024, 1025, 4096, 20_000, 100_000]
 
     @Test("every listed number is found and no other is: random French lists of every size")
@@ -74,7 +75,7 @@ struct NumberIndexExactnessTests {
     @Test("every listed number is found and no other is: a quarter of a 10^10 range and a quarter of a small one")
     func denseRegistriesAreExact() {
         var generator = SplitMix64(state: 99)
-        // The US registry's density (1 in 40), and one where a partition's keys are 1 in 3.
+        // The US registry's density (1 in 40), and one where a block's keys are 1 in 3.
         for (count, range) in [(200_000, 8_000_000_000), (200_000, 600_000)] as [(Int, UInt64)] {
             let base: UInt64 = 12_000_000_000
             let keys = (0..<count).map { _ in base + UInt64.random(in: 0..<range, using: &generator) }
@@ -92,7 +93,7 @@ struct NumberIndexExactnessTests {
         #expect(NumberIndex(keys: [7, 7, 7, 7]).count == 1)
     }
 
-    @Test("consecutive keys, whose partitions keep no low bits, are exact")
+    @Test("consecutive keys, whose blocks keep no low bits, are exact")
     func consecutiveKeysAreExact() {
         let base: UInt64 = 33_612_000_000
         Self.expectExact(Array(base..<base + 5_000))
@@ -115,9 +116,27 @@ struct NumberIndexExactnessTests {
         var generator = SplitMix64(state: 17)
         let spread = (0..<2_000).map { _ in UInt64.random(in: 0 ... .max, using: &generator) }
         Self.expectExact(spread + [0, .max], misses: (0..<5_000).map { _ in UInt64.random(in: 0 ... .max, using: &generator) })
-        // One dense cluster in a sea of lone keys: a block holding many partitions.
+        // One dense cluster in a sea of lone keys: a block holding many times the average.
         let cluster = (0..<3_000).map { _ in 33_600_000_000 + UInt64.random(in: 0..<10_000, using: &generator) }
         Self.expectExact(cluster + spread.prefix(600))
+    }
+
+    @Test("a block too dense for its skip counts, in a sparse list, is exact: its lookups scan from its start")
+    func blockTooDenseForItsSkipCountsIsExact() throws {
+        var generator = SplitMix64(state: 19)
+        // Lone keys over 10^10 make blocks of millions of values; a run of consecutive keys
+        // then fills one of them with hundreds of thousands, and over 65 535 buckets.
+        let lone = (0..<10_000).map { _ in 10_000_000_000 + UInt64.random(in: 0..<10_000_000_000, using: &generator) }
+        for run: UInt64 in [100_000, 250_000] {
+            let keys = lone + (0..<run).map { 15_000_000_000 + $0 }
+            let index = NumberIndex(keys: keys)
+            let saturated = (0..<index.slotCount).filter {
+                NumberIndex.BlockRecord(place: index.slots[$0 * 2], counts: index.slots[$0 * 2 + 1]).zerosBeforeSecondSkip
+                    == NumberIndex.BlockRecord.noSkip
+            }
+            try #require(!saturated.isEmpty, "a run of \(run) keys should leave a block without its second skip")
+            Self.expectExact(index, keys: keys, misses: (0..<20_000).map { 15_000_000_000 + run / 2 + $0 * 7 + 1 })
+        }
     }
 
     @Test("keys clustered in bunches of every size at powers of two are exact")
@@ -167,7 +186,7 @@ struct NumberIndexExactnessTests {
                 }
                 guard let index = try? NumberIndex.validating(changed) else { continue }
                 if offset < NumberIndex.Header.allCases.count * 8 { acceptedHeaderWords.append(offset) }
-                // A change the structure does not show (a partition's first key moved by one) is
+                // A change the structure does not show (a run's first block moved by one) is
                 // the checksum's to catch; the lookups must still stay inside the image.
                 var found = 0
                 for key in keys.prefix(2_000) where index.contains(key) { found += 1 }
@@ -177,22 +196,22 @@ struct NumberIndexExactnessTests {
         #expect(acceptedHeaderWords.isEmpty, "header words changed and accepted: \(acceptedHeaderWords)")
     }
 
-    @Test("an image whose partition shift word is above Int.max is refused, not trapped on (found by Fuzz/compiled)")
-    func partitionShiftIsCheckedBeforeItBecomesAnInt() {
+    @Test("an image whose block shift word is above any shift is refused, not trapped on (found by Fuzz/compiled)")
+    func blockShiftIsCheckedBeforeItBecomesAShift() {
         let built = NumberIndex(keys: [33_612_345_678, 33_612_345_679, 33_799_999_999])
         let image = built.image
-        for shift: UInt64 in [15_236_716_912_890_085_376, UInt64(Int.max) + 1, .max, 3, 17] {
+        for shift: UInt64 in [15_236_716_912_890_085_376, UInt64(Int.max) + 1, .max, 64, 57] {
             let changed = IndexStorage(allocating: image.count) { bytes in
                 bytes.copyMemory(from: image)
-                bytes.storeBytes(of: shift.littleEndian, toByteOffset: NumberIndex.Header.partitionShift.rawValue * 8, as: UInt64.self)
+                bytes.storeBytes(of: shift.littleEndian, toByteOffset: NumberIndex.Header.blockShift.rawValue * 8, as: UInt64.self)
             }
             #expect(throws: NumberIndex.ImageProblem.self) { try NumberIndex.validating(changed) }
         }
     }
 
-    @Test("an image whose directory drops the run of a block holding keys of the last partition is refused")
-    func directoryCoversTheLastPartitionsKeys() throws {
-        // Three partitions at A, then a last one with keys at A, B and D, far apart: runs [A], [B], [D].
+    @Test("an image whose directory drops the run of a block holding keys is refused")
+    func directoryDroppingABlockIsRefused() throws {
+        // Keys at A, B and D, far apart: runs [A], [B], [D].
         var keys: [UInt64] = []
         for (start, count): (UInt64, UInt64) in [(33_100_000_000, 1_600), (33_400_000_000, 200), (33_700_000_000, 200)] {
             keys += (0..<count).map { start + $0 }
@@ -202,23 +221,21 @@ struct NumberIndexExactnessTests {
         func header(_ field: NumberIndex.Header) -> Int { Int(image.load(fromByteOffset: field.rawValue * 8, as: UInt64.self)) }
         let runs = header(.runCount)
         let slots = header(.slotCount)
-        let partitions = header(.partitionCount)
         let words = header(.wordCount)
-        let layout = NumberIndex.Layout(runs: runs, slots: slots, partitions: partitions, words: words)
+        let layout = NumberIndex.Layout(runs: runs, slots: slots, words: words)
         func array<T: FixedWidthInteger>(_ offset: Int, _ count: Int, as: T.Type) -> [T] {
             (0..<count).map { image.load(fromByteOffset: offset + $0 * MemoryLayout<T>.stride, as: T.self) }
         }
         var firstBlocks = array(layout.runFirstBlocks, runs, as: UInt64.self)
         var firstSlots = array(layout.runFirstSlots, runs + 1, as: UInt32.self)
-        var slotPartitions = array(layout.slotPartitions, slots + 1, as: UInt32.self)
+        var records = array(layout.slots, slots * 2, as: UInt64.self)
         try #require(runs == 3, "the keys should make three runs")
-        // Drop the middle run (B), which no partition starts in, and its slots.
+        // Drop the middle run (B) and its slots, leaving its bits where they were.
         let dropped = Int(firstSlots[1])..<Int(firstSlots[2])
-        try #require(dropped.allSatisfy { slotPartitions[$0] == slotPartitions[$0 + 1] })
         firstBlocks.remove(at: 1)
         firstSlots = [0, firstSlots[1], firstSlots[3] - UInt32(dropped.count)]
-        slotPartitions.removeSubrange(dropped)
-        let shrunk = NumberIndex.Layout(runs: 2, slots: slots - dropped.count, partitions: partitions, words: words)
+        records.removeSubrange(dropped.lowerBound * 2..<dropped.upperBound * 2)
+        let shrunk = NumberIndex.Layout(runs: 2, slots: slots - dropped.count, words: words)
         let changed = IndexStorage(allocating: shrunk.byteCount) { bytes in
             bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: image[0..<NumberIndex.Header.words * 8]))
             bytes.storeBytes(of: UInt64(2), toByteOffset: NumberIndex.Header.runCount.rawValue * 8, as: UInt64.self)
@@ -229,19 +246,32 @@ struct NumberIndexExactnessTests {
             }
             store(firstBlocks, at: shrunk.runFirstBlocks)
             store(firstSlots, at: shrunk.runFirstSlots)
-            store(slotPartitions, at: shrunk.slotPartitions)
-            UnsafeMutableRawBufferPointer(rebasing: bytes[shrunk.partitions...])
-                .copyMemory(from: UnsafeRawBufferPointer(rebasing: image[layout.partitions...]))
+            store(records, at: shrunk.slots)
+            UnsafeMutableRawBufferPointer(rebasing: bytes[shrunk.words...])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: image[layout.words...]))
         }
         #expect(throws: NumberIndex.ImageProblem.self) { try NumberIndex.validating(changed) }
+    }
+
+    @Test("an image of the older layout, partitioned by count, is refused with its version named")
+    func olderLayoutIsRefusedByVersion() {
+        let built = NumberIndex(keys: [33_612_345_678, 33_612_345_679])
+        let changed = IndexStorage(allocating: built.image.count) { bytes in
+            bytes.copyMemory(from: built.image)
+            bytes.storeBytes(of: UInt64(0x0000_0001_4645_4744).littleEndian, toByteOffset: 0, as: UInt64.self)
+        }
+        #expect {
+            try NumberIndex.validating(changed)
+        } throws: { error in
+            "\(error)".contains("DGEF version 1, where this dialgate reads version 2")
+        }
     }
 
     /// Bytes of an image before its bits.
     static func directoryBytes(of index: NumberIndex) -> Int {
         let image = index.image
         func header(_ field: NumberIndex.Header) -> Int { Int(image.load(fromByteOffset: field.rawValue * 8, as: UInt64.self)) }
-        let layout = NumberIndex.Layout(
-            runs: header(.runCount), slots: header(.slotCount), partitions: header(.partitionCount), words: header(.wordCount))
+        let layout = NumberIndex.Layout(runs: header(.runCount), slots: header(.slotCount), words: header(.wordCount))
         return layout.words
     }
 }
