@@ -69,14 +69,16 @@ struct CompileTests {
     }
 
     @Test("compile refuses a list the daemon would refuse, with exit 2, and writes nothing")
-    func refusedListCompilesToNothing() throws {
-        let directory = try RunningDaemon.makeScratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let text = directory + "/bad.txt"
-        try "# dialgate-list kind=internal-optout as-of=2026-11-01\nnot a number\n".write(toFile: text, atomically: true, encoding: .utf8)
-        let compile = try Self.dialgate(["compile", text])
-        #expect(compile.status == 2)
-        #expect(compile.output.contains("refused"), "\(compile.output)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["bad.txt"])
+    func refusedListCompilesToNothing() async throws {
+        try await onOwnThread {
+            let directory = try RunningDaemon.makeScratchDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let text = directory + "/bad.txt"
+            try "# dialgate-list kind=internal-optout as-of=2026-11-01\nnot a number\n".write(toFile: text, atomically: true, encoding: .utf8)
+            let compile = try Self.dialgate(["compile", text])
+            #expect(compile.status == 2)
+            #expect(compile.output.contains("refused"), "\(compile.output)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["bad.txt"])
+        }
     }
 }
