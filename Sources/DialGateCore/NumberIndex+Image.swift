@@ -127,7 +127,10 @@ extension NumberIndex {
             let first = load(layout.runFirstBlocks, run, as: UInt64.self)
             let firstSlot = Int(load(layout.runFirstSlots, run, as: UInt32.self))
             let length = UInt64(load(layout.runFirstSlots, run + 1, as: UInt32.self)) &- UInt64(firstSlot)
-            guard length >= 1, length <= UInt64(slots) else { throw ImageProblem("run \(run) has no slots") }
+            // (Checked before the run's slots are read: a run may not reach past the last slot.)
+            guard length >= 1, firstSlot < slots, length <= UInt64(slots - firstSlot) else {
+                throw ImageProblem("run \(run) has no slots, or slots past the directory's")
+            }
             let (last, overflow) = first.addingReportingOverflow(length - 1)
             guard !overflow, run + 1 == runs || last < load(layout.runFirstBlocks, run + 1, as: UInt64.self) else {
                 throw ImageProblem("run \(run) overlaps the next one")

@@ -253,6 +253,25 @@ struct NumberIndexExactnessTests {
         #expect(throws: NumberIndex.ImageProblem.self) { try NumberIndex.validating(changed) }
     }
 
+    @Test("an image whose middle run reaches past the last slot is refused before its slots are read")
+    func runPastTheLastSlotIsRefused() throws {
+        var keys: [UInt64] = []
+        for (start, count): (UInt64, UInt64) in [(33_100_000_000, 1_600), (33_400_000_000, 200), (33_700_000_000, 200)] {
+            keys += (0..<count).map { start + $0 }
+        }
+        let built = NumberIndex(keys: keys)
+        try #require(built.runCount == 3, "the keys should make three runs")
+        let layout = NumberIndex.Layout(runs: built.runCount, slots: built.slotCount, words: built.wordCount)
+        for past: UInt32 in [1, 5, 1 << 20] {
+            let changed = IndexStorage(allocating: built.image.count) { bytes in
+                bytes.copyMemory(from: built.image)
+                bytes.storeBytes(
+                    of: (UInt32(built.slotCount) + past).littleEndian, toByteOffset: layout.runFirstSlots + 2 * 4, as: UInt32.self)
+            }
+            #expect(throws: NumberIndex.ImageProblem.self) { try NumberIndex.validating(changed) }
+        }
+    }
+
     @Test("an image of the older layout, partitioned by count, is refused with its version named")
     func olderLayoutIsRefusedByVersion() {
         let built = NumberIndex(keys: [33_612_345_678, 33_612_345_679])
