@@ -211,12 +211,7 @@ struct NumberIndexExactnessTests {
 
     @Test("an image whose directory drops the run of a block holding keys is refused")
     func directoryDroppingABlockIsRefused() throws {
-        // Keys at A, B and D, far apart: runs [A], [B], [D].
-        var keys: [UInt64] = []
-        for (start, count): (UInt64, UInt64) in [(33_100_000_000, 1_600), (33_400_000_000, 200), (33_700_000_000, 200)] {
-            keys += (0..<count).map { start + $0 }
-        }
-        let built = NumberIndex(keys: keys)
+        let built = NumberIndex(keys: Self.threeRuns)
         let image = built.image
         func header(_ field: NumberIndex.Header) -> Int { Int(image.load(fromByteOffset: field.rawValue * 8, as: UInt64.self)) }
         let runs = header(.runCount)
@@ -255,11 +250,7 @@ struct NumberIndexExactnessTests {
 
     @Test("an image whose middle run reaches past the last slot is refused before its slots are read")
     func runPastTheLastSlotIsRefused() throws {
-        var keys: [UInt64] = []
-        for (start, count): (UInt64, UInt64) in [(33_100_000_000, 1_600), (33_400_000_000, 200), (33_700_000_000, 200)] {
-            keys += (0..<count).map { start + $0 }
-        }
-        let built = NumberIndex(keys: keys)
+        let built = NumberIndex(keys: Self.threeRuns)
         try #require(built.runCount == 3, "the keys should make three runs")
         let layout = NumberIndex.Layout(runs: built.runCount, slots: built.slotCount, words: built.wordCount)
         for past: UInt32 in [1, 5, 1 << 20] {
@@ -284,6 +275,11 @@ struct NumberIndexExactnessTests {
         } throws: { error in
             "\(error)".contains("DGEF version 1, where this dialgate reads version 2")
         }
+    }
+
+    /// Keys at A, B and D, far apart: a directory of three runs, [A], [B], [D].
+    static let threeRuns: [UInt64] = [(33_100_000_000, 1_600), (33_400_000_000, 200), (33_700_000_000, 200)].flatMap {
+        (start: UInt64, count: UInt64) in (0..<count).map { start + $0 }
     }
 
     /// Bytes of an image before its bits.
