@@ -26,7 +26,7 @@ struct KamailioTests {
         try await onOwnThread {
             let daemon = try RunningDaemon()
             let run = try daemon.auditRun()
-            let rig = try KamailioRig(daemon: daemon, defaultCampaign: "fibre-promo")
+            let rig = try KamailioRig.start(daemon: daemon, defaultCampaign: "fibre-promo")
             defer { rig.stop() }
             // The second call has no X-Campaign: the cfg's default campaign applies.
             let results = try rig.call([(Self.consented, "fibre-promo"), (Self.noConsent, ""), (Self.optedOut, "fibre-promo")])
@@ -61,7 +61,7 @@ struct KamailioTests {
     func aStoppedGateGives503ThenRecovers() async throws {
         try await onOwnThread {
             let daemon = try RunningDaemon()
-            let rig = try KamailioRig(daemon: daemon, defaultCampaign: "fibre-promo")
+            let rig = try KamailioRig.start(daemon: daemon, defaultCampaign: "fibre-promo")
             defer { rig.stop() }
             #expect(try rig.call([(Self.consented, "fibre-promo")]).map(\.status) == [200], "\(rig.diagnostics)")
             #expect(daemon.stop() == 0)
@@ -82,7 +82,7 @@ struct KamailioTests {
     func aSlowGateGives503AndItsLateAnswerIsDropped() async throws {
         try await onOwnThread {
             let daemon = try RunningDaemon()
-            let rig = try KamailioRig(daemon: daemon, defaultCampaign: "fibre-promo", deadlineMilliseconds: 300)
+            let rig = try KamailioRig.start(daemon: daemon, defaultCampaign: "fibre-promo", deadlineMilliseconds: 300)
             defer { rig.stop() }
             #expect(try rig.call([(Self.noConsent, ""), (Self.noConsent, "")]).map(\.status) == [403, 403], "\(rig.diagnostics)")
             daemon.process.send(SIGSTOP)
@@ -106,7 +106,7 @@ struct KamailioTests {
     func theFifthCallIsRefusedOnceAttemptsAreReported() async throws {
         try await onOwnThread {
             let daemon = try RunningDaemon()
-            let rig = try KamailioRig(daemon: daemon, defaultCampaign: "fibre-promo")
+            let rig = try KamailioRig.start(daemon: daemon, defaultCampaign: "fibre-promo")
             defer { rig.stop() }
             let results = try rig.call(Array(repeating: (Self.consented, "fibre-promo"), count: 5))
             #expect(results.map(\.status) == [200, 200, 200, 200, 403], "\(rig.diagnostics)")
@@ -137,7 +137,7 @@ struct KamailioTests {
     func aBusyCalleeIsReportedBusy() async throws {
         try await onOwnThread {
             let daemon = try RunningDaemon()
-            let rig = try KamailioRig(daemon: daemon, callee: "callee-busy.xml", defaultCampaign: "fibre-promo")
+            let rig = try KamailioRig.start(daemon: daemon, callee: "callee-busy.xml", defaultCampaign: "fibre-promo")
             defer { rig.stop() }
             let results = try rig.call([(Self.consented, "fibre-promo")])
             #expect(results.map(\.status) == [486], "\(rig.diagnostics)")
@@ -154,7 +154,7 @@ struct KamailioTests {
         try await onOwnThread {
             let daemon = try RunningDaemon()
             // The cfg disables TCP: a TCP trunk cannot be reached, t_relay fails at once.
-            let rig = try KamailioRig(daemon: daemon, defaultCampaign: "fibre-promo", trunk: "sip:127.0.0.1:9;transport=tcp")
+            let rig = try KamailioRig.start(daemon: daemon, defaultCampaign: "fibre-promo", trunk: "sip:127.0.0.1:9;transport=tcp")
             defer { rig.stop() }
             let results = try rig.call([(Self.consented, "fibre-promo")])
             #expect(results.map(\.status) == [500], "\(rig.diagnostics)")
@@ -171,7 +171,7 @@ struct KamailioTests {
     func aChallengeReleasesThePlace() async throws {
         try await onOwnThread {
             let daemon = try RunningDaemon()
-            let rig = try KamailioRig(daemon: daemon, callee: "callee-challenge.xml", defaultCampaign: "fibre-promo")
+            let rig = try KamailioRig.start(daemon: daemon, callee: "callee-challenge.xml", defaultCampaign: "fibre-promo")
             defer { rig.stop() }
             let results = try rig.call([(Self.consented, "fibre-promo")])
             #expect(results.map(\.status) == [407], "\(rig.diagnostics)")
@@ -249,9 +249,27 @@ final class KamailioRig: @unchecked Sendable {
     var kamailioLog: String { directory + "/kamailio.log" }
     var calleeLog: String { directory + "/callee.log" }
 
-    init(
+    /// A rig on ports free when chosen. Another process may take one of them between the
+    /// choice and the bind (tests run side by side), which SIPp or Kamailio reports as
+    /// "Address already in use": then the rig starts again on other ports, up to three times.
+    static func start(
         daemon: RunningDaemon, callee scenario: String = "callee.xml", defaultCampaign: String,
         deadlineMilliseconds: Int = 5000, trunk: String? = nil
+    ) throws -> KamailioRig {
+        var attempt = 1
+        while true {
+            do {
+                return try KamailioRig(
+                    daemon: daemon, callee: scenario, defaultCampaign: defaultCampaign,
+                    deadlineMilliseconds: deadlineMilliseconds, trunk: trunk)
+            } catch let failure as Failure where attempt < 3 && "\(failure)".contains("Address already in use") {
+                attempt += 1
+            }
+        }
+    }
+
+    private init(
+        daemon: RunningDaemon, callee scenario: String, defaultCampaign: String, deadlineMilliseconds: Int, trunk: String?
     ) throws {
         self.daemon = daemon
         directory = daemon.directory + "/sip"
