@@ -153,10 +153,9 @@ extension NumberIndex {
             }
             // The skip counts, which a lookup trusts to start its scan, against the unary part.
             let upper = (base + layout.words).assumingMemoryBound(to: UInt64.self) + words + shape.lowerWords
-            let skips = BlockRecord.skipWords(upperWords: shape.words - shape.lowerWords)
-            guard record.zerosBeforeFirstSkip == BlockRecord.skipCount(zeros(in: upper, count: skips.first)),
-                record.zerosBeforeSecondSkip == BlockRecord.skipCount(zeros(in: upper, count: skips.second))
-            else { throw ImageProblem("slot \(slot)'s skip counts do not match its bits") }
+            guard record.skipsMatch(unary: upper, words: shape.words - shape.lowerWords) else {
+                throw ImageProblem("slot \(slot)'s skip counts do not match its bits")
+            }
             words += shape.words
             keys += record.keys
         }
@@ -189,7 +188,7 @@ extension NumberIndex {
     /// The keys of slot `s`'s block, decoded, or `nil` when its bits do not hold exactly its
     /// count of ascending keys, one closing zero per bucket and zero padding.
     func keys(inSlot s: Int) -> [UInt64]? {
-        let record = BlockRecord(place: slots[s * 2], counts: slots[s * 2 + 1])
+        let record = record(ofSlot: s)
         let keyCount = record.keys
         guard keyCount > 0 else { return [] }
         let shape = BlockShape(keys: keyCount, spread: blockMask)
@@ -197,10 +196,7 @@ extension NumberIndex {
         let lowerStart = record.firstWord
         let upperStart = lowerStart + shape.lowerWords
         let upperEnd = lowerStart + shape.words
-        let skips = BlockRecord.skipWords(upperWords: upperEnd - upperStart)
-        guard record.zerosBeforeFirstSkip == BlockRecord.skipCount(Self.zeros(in: words + upperStart, count: skips.first)),
-            record.zerosBeforeSecondSkip == BlockRecord.skipCount(Self.zeros(in: words + upperStart, count: skips.second))
-        else { return nil }
+        guard record.skipsMatch(unary: words + upperStart, words: upperEnd - upperStart) else { return nil }
         let (start, overflow) = block(ofSlot: s).multipliedReportingOverflow(by: blockMask &+ 1)
         guard !overflow, start <= UInt64.max - blockMask else { return nil }
         let lowBytes = UnsafeRawPointer(words + lowerStart)
@@ -326,12 +322,10 @@ extension NumberIndex {
                 let blockKeys = UnsafeBufferPointer(rebasing: keys[slotFirstKeys[slot]..<slotFirstKeys[slot + 1]])
                 encode(blockKeys, mask: blockMask, shape: shape, into: words + firstWord)
                 // The skips count the zeros of the unary part just written.
-                let upper = words + firstWord + shape.lowerWords
-                let skips = BlockRecord.skipWords(upperWords: shape.words - shape.lowerWords)
+                let zeros = BlockRecord.zerosBeforeSkips(unary: words + firstWord + shape.lowerWords, words: shape.words - shape.lowerWords)
                 let record = BlockRecord(
                     firstWord: firstWord, lowBits: shape.lowBits, keys: blockKeys.count,
-                    zerosBeforeFirstSkip: zeros(in: upper, count: skips.first),
-                    zerosBeforeSecondSkip: zeros(in: upper, count: skips.second))
+                    zerosBeforeFirstSkip: zeros.first, zerosBeforeSecondSkip: zeros.second)
                 base.storeBytes(of: record.place.littleEndian, toByteOffset: layout.slots + slot * 16, as: UInt64.self)
                 base.storeBytes(of: record.counts.littleEndian, toByteOffset: layout.slots + slot * 16 + 8, as: UInt64.self)
             }
@@ -339,11 +333,6 @@ extension NumberIndex {
             assert(UInt64(1).littleEndian == 1)
         }
         return storage
-    }
-
-    /// The zero bits of `count` words.
-    static func zeros(in words: UnsafePointer<UInt64>, count: Int) -> Int {
-        (0..<count).reduce(0) { $0 + (64 - words[$1].nonzeroBitCount) }
     }
 
     /// A slot's two words: where its block's bits start and how wide its low parts are, in the
@@ -394,6 +383,25 @@ extension NumberIndex {
         @inline(__always)
         static func skipWords(upperWords: Int) -> (first: Int, second: Int) {
             (upperWords / 3, upperWords &* 2 / 3)
+        }
+
+        /// The zeros of a unary part of `upperWords` words that come before its two skip words,
+        /// counted in one pass.
+        static func zerosBeforeSkips(unary: UnsafePointer<UInt64>, words upperWords: Int) -> (first: Int, second: Int) {
+            let skips = skipWords(upperWords: upperWords)
+            var zeros = 0
+            var first = 0
+            for word in 0..<skips.second {
+                if word == skips.first { first = zeros }
+                zeros += 64 - unary[word].nonzeroBitCount
+            }
+            return (skips.first == skips.second ? zeros : first, zeros)
+        }
+
+        /// Whether its skip counts are those of the unary part it points to, as a build writes them.
+        func skipsMatch(unary: UnsafePointer<UInt64>, words upperWords: Int) -> Bool {
+            let zeros = Self.zerosBeforeSkips(unary: unary, words: upperWords)
+            return zerosBeforeFirstSkip == Self.skipCount(zeros.first) && zerosBeforeSecondSkip == Self.skipCount(zeros.second)
         }
     }
 

@@ -114,10 +114,16 @@ public struct NumberIndex: @unchecked Sendable {
     /// The image, as a compiled list stores it.
     var image: UnsafeRawBufferPointer { storage.bytes }
 
+    /// Slot `s`'s description of its block.
+    @inline(__always)
+    func record(ofSlot s: Int) -> BlockRecord {
+        BlockRecord(place: slots[s &* 2], counts: slots[s &* 2 &+ 1])
+    }
+
     /// Whether the block of slot `s` holds the key `offset` above the block's start.
     @inline(__always)
     private func slot(_ s: Int, holdsOffset offset: UInt64) -> Bool {
-        let record = BlockRecord(place: slots[s &* 2], counts: slots[s &* 2 &+ 1])
+        let record = record(ofSlot: s)
         let keys = record.keys
         guard keys > 0 else { return false }
         let l = UInt64(record.lowBits)

@@ -131,8 +131,7 @@ struct NumberIndexExactnessTests {
             let keys = lone + (0..<run).map { 15_000_000_000 + $0 }
             let index = NumberIndex(keys: keys)
             let saturated = (0..<index.slotCount).filter {
-                NumberIndex.BlockRecord(place: index.slots[$0 * 2], counts: index.slots[$0 * 2 + 1]).zerosBeforeSecondSkip
-                    == NumberIndex.BlockRecord.noSkip
+                index.record(ofSlot: $0).zerosBeforeSecondSkip == NumberIndex.BlockRecord.noSkip
             }
             try #require(!saturated.isEmpty, "a run of \(run) keys should leave a block without its second skip")
             Self.expectExact(index, keys: keys, misses: (0..<20_000).map { 15_000_000_000 + run / 2 + $0 * 7 + 1 })
