@@ -8,6 +8,8 @@ import Foundation
 /// and each line goes through what `ConnectionHandler` and `Gate` do with it, minus the I/O.
 /// Properties, each a trap when broken:
 /// - parsing never crashes;
+/// - a line the server reads from its bytes (`Request.parsingPlain`) gives the same request, or
+///   the same error, as its text does;
 /// - every answer (`ERR` for a refused line, the decision of a CHECK, `OK` of a write, `PONG`...)
 ///   is exactly one line: one LF, at the end, no CR, no Unicode line break or bidi control raw;
 /// - the `LedgerRecord` of every accepted write encodes to one ledger line that decodes back to
@@ -50,10 +52,14 @@ struct RequestLine {
             expectOneLine(.error(ProtocolError(.badEncoding, "request is not UTF-8 text")))
             return
         }
+        let parsed = Result { () throws(ProtocolError) in try Request(parsing: Substring(text)) }
+        if let plain = Request.parsingPlain(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes))) {
+            invariant(plain == parsed, "read from its bytes, \(shown(text)) is \(plain), from its text \(parsed)")
+        }
         let request: Request
-        do {
-            request = try Request(parsing: Substring(text))
-        } catch {
+        switch parsed {
+        case .success(let value): request = value
+        case .failure(let error):
             expectOneLine(.error(error))
             return
         }

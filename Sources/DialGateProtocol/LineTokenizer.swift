@@ -31,9 +31,11 @@ enum LineTokenizer {
     /// The tokens of a line of printable ASCII, spaces and tabs without a quote (what hooks
     /// send), read from its bytes; `nil` for any other line, which `tokenizeScalars` reads.
     /// The same tokens as `tokenizeScalars` gives such a line.
-    private static func plainTokens(_ utf8: UnsafeBufferPointer<UInt8>) -> Result<[Token], Failure>? {
+    static func plainTokens(_ utf8: UnsafeBufferPointer<UInt8>) -> Result<[Token], Failure>? {
         for byte in utf8 where (byte < 0x20 && byte != 0x09) || byte >= 0x7F || byte == 0x22 { return nil }
         var tokens: [Token] = []
+        // Room for a hook's CHECK (verb, number, campaign, id, key, deadline) in one allocation.
+        tokens.reserveCapacity(8)
         var index = 0
         let count = utf8.count
         while index < count {

@@ -146,33 +146,61 @@ extension Request {
         do {
             tokens = try LineTokenizer.tokenize(line)
         } catch {
-            switch error {
-            case .unterminatedQuote(let p): throw ProtocolError(.badSyntax, "unterminated quote at character \(p)")
-            case .hazard(let hazard, let scalar, let p):
-                throw ProtocolError(.badSyntax, "\(hazard.name) \(LineHazard.codePoint(scalar)) at character \(p)")
-            case .emptyKey(let p): throw ProtocolError(.badSyntax, "'=' without a key at character \(p)")
-            case .badEscape(let p):
-                throw ProtocolError(.badSyntax, "\\u needs four hex digits naming a character at character \(p)")
-            }
+            throw Self.syntaxError(error)
         }
-        guard let first = tokens.first else { throw ProtocolError(.empty, "empty request") }
-        var words = tokens.filter { $0.key == nil }.map(\.value)
-        var arguments: [String: String] = [:]
+        try self.init(tokens: consume tokens)
+    }
+
+    /// Parses one line given as the bytes the server read, when it is printable ASCII without
+    /// a quote (what hooks send): the same request, or the same error, as `init(parsing:)`
+    /// gives its text, without building the line as a string first. `nil` for any other line
+    /// (a quote, a control character, a CR, a byte over 0x7E), which `init(parsing:)` reads.
+    public static func parsingPlain(_ line: UnsafeRawBufferPointer) -> Result<Request, ProtocolError>? {
+        guard let tokens = LineTokenizer.plainTokens(line.assumingMemoryBound(to: UInt8.self)) else { return nil }
+        switch tokens {
+        case .failure(let error): return .failure(syntaxError(error))
+        case .success(let tokens): return Result { () throws(ProtocolError) in try Request(tokens: tokens) }
+        }
+    }
+
+    private static func syntaxError(_ error: LineTokenizer.Failure) -> ProtocolError {
+        switch error {
+        case .unterminatedQuote(let p): ProtocolError(.badSyntax, "unterminated quote at character \(p)")
+        case .hazard(let hazard, let scalar, let p):
+            ProtocolError(.badSyntax, "\(hazard.name) \(LineHazard.codePoint(scalar)) at character \(p)")
+        case .emptyKey(let p): ProtocolError(.badSyntax, "'=' without a key at character \(p)")
+        case .badEscape(let p): ProtocolError(.badSyntax, "\\u needs four hex digits naming a character at character \(p)")
+        }
+    }
+
+    /// The request the line's tokens make. The tokens are read in place (the verb's words
+    /// and arguments taken out of them as they are used), with no dictionary or word list
+    /// built per request: this runs for every line a client sends.
+    private init(tokens remaining: consuming [LineTokenizer.Token]) throws(ProtocolError) {
+        guard let first = remaining.first else { throw ProtocolError(.empty, "empty request") }
         var id: String?
         var clientKey: String?
-        for token in tokens {
-            guard let key = token.key else { continue }
+        // `id=` and `key=` out first, in line order, so that an error names the id seen so far.
+        var index = 0
+        var seen = remaining.count > Self.linearScanLimit ? Set<String>() : nil
+        while index < remaining.count {
+            guard let key = remaining[index].key else {
+                index += 1
+                continue
+            }
             if key == "id" {
-                id = token.value
+                id = remaining.remove(at: index).value
                 continue
             }
             if key == "key" {
                 guard clientKey == nil else { throw ProtocolError(.badArgument, "key given twice", id: id) }
-                clientKey = token.value
+                clientKey = remaining.remove(at: index).value
                 continue
             }
-            guard arguments[key] == nil else { throw ProtocolError(.badArgument, "\(key) given twice", id: id) }
-            arguments[key] = token.value
+            let repeated =
+                if seen != nil { !seen!.insert(key).inserted } else { remaining[..<index].contains { $0.key == key } }
+            guard !repeated else { throw ProtocolError(.badArgument, "\(key) given twice", id: id) }
+            index += 1
         }
         if let id, id.isEmpty || id.utf8.count > Self.maxTokenLength {
             throw ProtocolError(.badArgument, "id must be 1 to \(Self.maxTokenLength) characters")
@@ -181,8 +209,9 @@ extension Request {
             throw ProtocolError(.badArgument, "key must be 1 to \(Self.maxTokenLength) characters", id: id)
         }
         guard first.key == nil else { throw ProtocolError(.badSyntax, "a request starts with a command", id: id) }
-        let verb = words.removeFirst().uppercased()
-        var parser = ArgumentReader(verb: verb, words: words, arguments: arguments, id: id)
+        let verb = remaining.removeFirst().value.uppercased()
+        var parser = ArgumentReader(verb: verb, tokens: remaining, id: id)
+        remaining = []
         self.id = id
         self.command = try parser.command()
         if clientKey != nil, !command.verb.takesKey {
@@ -190,13 +219,20 @@ extension Request {
         }
         self.key = clientKey
     }
+
+    /// Up to this many tokens, a repeated argument is found by looking back along the line;
+    /// beyond it (a line of thousands of arguments), with a set, so a long line costs its
+    /// length and not its square.
+    private static let linearScanLimit = 16
 }
 
 /// Reads a verb's positional words and `key=value` arguments, rejecting what it does not use.
+/// Both are the line's tokens after the verb, each taken out as it is used: what is left at
+/// the end was not understood.
 private struct ArgumentReader {
     let verb: String
-    var words: [String]
-    var arguments: [String: String]
+    /// Words (no key) and arguments, in line order, each at most once by key.
+    var tokens: [LineTokenizer.Token]
     let id: String?
 
     mutating func command() throws(ProtocolError) -> Command {
@@ -241,18 +277,26 @@ private struct ArgumentReader {
         case .reload: command = .reload
         case .quit: command = .quit
         }
-        if let extra = words.first {
-            throw ProtocolError(.badSyntax, "unexpected word '\(extra)' after \(verb)", id: id)
+        if let extra = tokens.first(where: { $0.key == nil }) {
+            throw ProtocolError(.badSyntax, "unexpected word '\(extra.value)' after \(verb)", id: id)
         }
-        if let key = arguments.keys.sorted().first {
+        if let key = tokens.compactMap(\.key).min() {
             throw ProtocolError(.unknownArgument, "\(verb) takes no argument '\(key)'", id: id)
         }
         return command
     }
 
     mutating func word(_ name: String) throws(ProtocolError) -> String {
-        guard !words.isEmpty else { throw ProtocolError(.missingArgument, "\(verb) needs a \(name)", id: id) }
-        return words.removeFirst()
+        guard let index = tokens.firstIndex(where: { $0.key == nil }) else {
+            throw ProtocolError(.missingArgument, "\(verb) needs a \(name)", id: id)
+        }
+        return tokens.remove(at: index).value
+    }
+
+    /// Takes the argument `key` out, if the line gave it.
+    mutating func take(_ key: String) -> String? {
+        guard let index = tokens.firstIndex(where: { $0.key == key }) else { return nil }
+        return tokens.remove(at: index).value
     }
 
     mutating func number() throws(ProtocolError) -> PhoneNumber {
@@ -265,18 +309,18 @@ private struct ArgumentReader {
     }
 
     mutating func optional(_ key: String) -> String? {
-        arguments.removeValue(forKey: key)
+        take(key)
     }
 
     mutating func required(_ key: String) throws(ProtocolError) -> String {
-        guard let value = arguments.removeValue(forKey: key), !value.isEmpty else {
+        guard let value = take(key), !value.isEmpty else {
             throw ProtocolError(.missingArgument, "\(verb) needs \(key)=", id: id)
         }
         return value
     }
 
     mutating func instant(_ key: String) throws(ProtocolError) -> Date? {
-        guard let text = arguments.removeValue(forKey: key) else { return nil }
+        guard let text = take(key) else { return nil }
         guard let date = ISOInstant.parse(text) else {
             throw ProtocolError(
                 .badArgument, "\(key)='\(text)' is not an ISO-8601 date-time with Z or an offset", id: id)
@@ -290,7 +334,7 @@ private struct ArgumentReader {
     }
 
     mutating func channel() throws(ProtocolError) -> Campaign.Channel? {
-        guard let text = arguments.removeValue(forKey: "channel") else { return nil }
+        guard let text = take("channel") else { return nil }
         guard let channel = Campaign.Channel(rawValue: text) else {
             throw ProtocolError(.badArgument, "channel='\(text)' is not voice, sms or email", id: id)
         }
@@ -299,7 +343,7 @@ private struct ArgumentReader {
 
     /// `deadline-ms=`: 1 to 60000 milliseconds.
     mutating func deadline() throws(ProtocolError) -> Int? {
-        guard let text = arguments.removeValue(forKey: "deadline-ms") else { return nil }
+        guard let text = take("deadline-ms") else { return nil }
         guard let value = Int(text), (1...60_000).contains(value), text.allSatisfy(\.isASCII) else {
             throw ProtocolError(.badArgument, "deadline-ms='\(text)' is not a number of milliseconds from 1 to 60000", id: id)
         }
@@ -307,7 +351,7 @@ private struct ArgumentReader {
     }
 
     mutating func result() throws(ProtocolError) -> CallResult? {
-        guard let text = arguments.removeValue(forKey: "outcome") else { return nil }
+        guard let text = take("outcome") else { return nil }
         guard let result = CallResult(rawValue: text) else {
             let known = CallResult.allCases.map(\.rawValue).joined(separator: ", ")
             throw ProtocolError(.badArgument, "outcome='\(text)' is not one of \(known)", id: id)
@@ -317,7 +361,7 @@ private struct ArgumentReader {
 
     /// A token argument (`reservation=`): 1 to 64 characters, like `id=` and `key=`.
     mutating func token(_ key: String) throws(ProtocolError) -> String? {
-        guard let text = arguments.removeValue(forKey: key) else { return nil }
+        guard let text = take(key) else { return nil }
         guard !text.isEmpty, text.utf8.count <= Request.maxTokenLength else {
             throw ProtocolError(.badArgument, "\(key) must be 1 to \(Request.maxTokenLength) characters", id: id)
         }
@@ -325,7 +369,7 @@ private struct ArgumentReader {
     }
 
     mutating func kind() throws(ProtocolError) -> ConsentRecord.Kind {
-        guard let text = arguments.removeValue(forKey: "kind") else { return .prospecting }
+        guard let text = take("kind") else { return .prospecting }
         guard let kind = ConsentRecord.Kind(rawValue: text) else {
             throw ProtocolError(.badArgument, "kind='\(text)' is not prospecting, callback or off-hours", id: id)
         }

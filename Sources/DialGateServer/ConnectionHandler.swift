@@ -392,6 +392,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             return .unanswerable(
                 .error(ProtocolError(.lineTooLong, "request line over the limit; closing"), closesConnection: true))
         case .line(let buffer):
+            // A hook's line (printable ASCII) is read from its bytes; any other goes by its text.
+            if let plain = buffer.withUnsafeReadableBytes(Request.parsingPlain) {
+                switch plain {
+                case .success(let request): return .request(request)
+                case .failure(let error): return .unanswerable(.error(error))
+                }
+            }
             guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
                 return .unanswerable(.error(ProtocolError(.badEncoding, "request is not UTF-8 text")))
             }

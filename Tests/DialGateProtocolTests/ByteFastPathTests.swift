@@ -68,4 +68,50 @@ struct ByteFastPathTests {
             #expect(ISOInstant.format(date) == formatter.string(from: date))
         }
     }
+
+    /// Words a request line is made of, weighted towards the ones the parser treats apart:
+    /// verbs, numbers, every argument a verb takes, `id=` and `key=`, repeats and strays.
+    private static let requestWords = [
+        "CHECK", "check", "PLAN", "ATTEMPT", "REFUSAL", "OPTOUT", "CONSENT", "REVOKE", "RELEASE", "PING", "STATS", "QUIT",
+        "NOPE", "0199000010", "+33612345678", "06-12-AB", "0612345678", "campaign=fibre-promo", "campaign=",
+        "campaign=x", "id=r1", "id=", "id=\(String(repeating: "i", count: 65))", "key=k1", "key=k2", "key=",
+        "at=2026-11-30T10:15:00+01:00", "at=yesterday", "deadline-ms=200", "deadline-ms=0", "channel=voice",
+        "channel=fax", "outcome=answered", "reservation=r7", "proof=p", "kind=callback", "scope=*", "source=web",
+        "given-at=2026-11-30T10:15:00Z", "extra=1", "a=b=c", "=v", "stray",
+    ]
+
+    @Test("a request reads the same from its bytes as from its text, errors included")
+    func plainLinesParseAsTheirTextDoes() {
+        var generator = SplitMix64(seed: 14)
+        for round in 0..<20_000 {
+            let count = Int(generator.next() % 7)
+            let line = (0..<count).map { _ in Self.requestWords[Int(generator.next() % UInt64(Self.requestWords.count))] }
+                .joined(separator: generator.next() % 5 == 0 ? "\t " : " ")
+            let fromText = Result { () throws(ProtocolError) in try Request(parsing: Substring(line)) }
+            var bytes = Array(line.utf8)
+            let fromBytes = bytes.withUnsafeMutableBytes { Request.parsingPlain(UnsafeRawBufferPointer($0)) }
+            #expect(fromBytes == fromText, "round \(round): \(line.debugDescription)")
+        }
+        // Lines the byte reader leaves to the text reader.
+        for line in ["PING\r", "CHECK \"06 12 34 56 78\" campaign=x", "CHECK 06\u{7}12 campaign=x", "CHECK é campaign=x"] {
+            var bytes = Array(line.utf8)
+            #expect(bytes.withUnsafeMutableBytes { Request.parsingPlain(UnsafeRawBufferPointer($0)) } == nil, "\(line.debugDescription)")
+        }
+    }
+
+    @Test("a long line's repeated argument is found however far apart its two copies are")
+    func longLinesFindRepeatedArguments() {
+        let distinct = (0..<30).map { "a\($0)=v" }
+        var repeated = distinct
+        repeated.insert("a3=w", at: 25)
+        for (arguments, expected) in [
+            (repeated, ProtocolError(.badArgument, "a3 given twice", id: "x")),
+            (distinct, ProtocolError(.unknownArgument, "PING takes no argument 'a0'", id: "x")),
+        ] {
+            let line = (["PING", "id=x"] + arguments).joined(separator: " ")
+            var bytes = Array(line.utf8)
+            #expect(throws: expected) { try Request(parsing: Substring(line)) }
+            #expect(bytes.withUnsafeMutableBytes { Request.parsingPlain(UnsafeRawBufferPointer($0)) } == .failure(expected))
+        }
+    }
 }
