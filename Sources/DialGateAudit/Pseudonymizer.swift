@@ -30,15 +30,25 @@ public struct Pseudonymizer: @unchecked Sendable {
         self.outer = outer
     }
 
-    /// Computed for every journal entry about a number: two keyed SHA-256 states fed from the
-    /// number's bytes, and the first 16 bytes of the MAC in hex.
+    /// The pseudonym as text: 32 lowercase hex digits.
     public func pseudonym(for number: PhoneNumber) -> String {
+        mac(for: number).text
+    }
+
+    /// Computed for every journal entry about a number: two keyed SHA-256 states fed from the
+    /// number's bytes, and the first 16 bytes of the MAC, kept as bytes so that the audit
+    /// trail writes their hex straight into the entry.
+    public func mac(for number: PhoneNumber) -> NumberPseudonym {
         var inner = self.inner
         var text = number.description
         text.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         var outer = self.outer
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return outer.finalize().withUnsafeBytes { Hex.lowercase(UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
+        return outer.finalize().withUnsafeBytes { digest in
+            var pseudonym = NumberPseudonym()
+            withUnsafeMutableBytes(of: &pseudonym.bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: digest[0..<16])) }
+            return pseudonym
+        }
     }
 
     /// Loads an existing key (for the `dialgate pseudonym` command and the daemon).

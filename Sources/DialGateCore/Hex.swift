@@ -13,6 +13,14 @@ public enum Hex {
         }
     }
 
+    /// Appends two lowercase hex digits a byte to `text`, without a string.
+    public static func appendLowercase(_ bytes: UnsafeRawBufferPointer, to text: inout [UInt8]) {
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+    }
+
     /// Two lowercase hex digits a byte of `bytes` (a digest, an array).
     public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
         let array = Array(bytes)

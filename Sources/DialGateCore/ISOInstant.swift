@@ -74,49 +74,80 @@ public enum ISOInstant {
 
     /// `2026-11-30T09:15:00.123Z`: how the daemon writes instants.
     public static func format(_ date: Date) -> String {
+        guard let (civil, msOfDay) = civilTime(date) else { return formatOutOfRange(date) }
+        // Written digit by digit into the string's own bytes: one per answer that dates something.
+        return String(unsafeUninitializedCapacity: width) { write(civil, msOfDay, into: $0) }
+    }
+
+    /// Appends `format(date)`'s bytes to `bytes`, without a string: one per journal entry.
+    public static func append(_ date: Date, to bytes: inout [UInt8]) {
+        guard let (civil, msOfDay) = civilTime(date) else {
+            bytes.append(contentsOf: formatOutOfRange(date).utf8)
+            return
+        }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: width))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            _ = write(civil, msOfDay, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+        }
+    }
+
+    /// The length of `2026-11-30T09:15:00.123Z`.
+    private static let width = 24
+
+    /// The civil day and the millisecond of that day of `date`, in UTC; `nil` outside the years
+    /// 0000...9999, which `formatOutOfRange` writes.
+    private static func civilTime(_ date: Date) -> (CalendarDay, Int)? {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let days = Int(millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000)
+        let civil = CalendarDay(dayNumber: days)
+        guard (0...9999).contains(civil.year) else { return nil }
+        return (civil, Int(millis - Int64(days) * 86_400_000))
+    }
+
+    /// An instant outside what the ledger records (`isWithinSupportedYears`), written all the same.
+    private static func formatOutOfRange(_ date: Date) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let days = Int(millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000)
         let msOfDay = Int(millis - Int64(days) * 86_400_000)
         let civil = CalendarDay(dayNumber: days)
-        guard (0...9999).contains(civil.year) else {
-            // Outside what the ledger records (`isWithinSupportedYears`): written all the same.
-            func pad(_ v: Int, _ w: Int) -> String {
-                let s = String(v)
-                return String(repeating: "0", count: max(0, w - s.count)) + s
-            }
-            return "\(pad(civil.year, 4))-\(pad(civil.month, 2))-\(pad(civil.day, 2))T\(pad(msOfDay / 3_600_000, 2)):"
-                + "\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+        func pad(_ v: Int, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
         }
-        // Written digit by digit into the string's own bytes: one per journal entry and answer.
-        return String(unsafeUninitializedCapacity: 24) { out in
-            var at = 0
-            func put(_ value: Int, _ width: Int) {
-                var value = value
-                for place in stride(from: width - 1, through: 0, by: -1) {
-                    out[at + place] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                at += width
+        return "\(pad(civil.year, 4))-\(pad(civil.month, 2))-\(pad(civil.day, 2))T\(pad(msOfDay / 3_600_000, 2)):"
+            + "\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+    }
+
+    /// Writes the `width` bytes of an instant of the years 0000...9999 into `out`; returns `width`.
+    private static func write(_ civil: CalendarDay, _ msOfDay: Int, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var at = 0
+        func put(_ value: Int, _ width: Int) {
+            var value = value
+            for place in stride(from: width - 1, through: 0, by: -1) {
+                out[at + place] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
             }
-            func put(_ byte: UInt8) {
-                out[at] = byte
-                at += 1
-            }
-            put(civil.year, 4)
-            put(UInt8(ascii: "-"))
-            put(civil.month, 2)
-            put(UInt8(ascii: "-"))
-            put(civil.day, 2)
-            put(UInt8(ascii: "T"))
-            put(msOfDay / 3_600_000, 2)
-            put(UInt8(ascii: ":"))
-            put(msOfDay / 60_000 % 60, 2)
-            put(UInt8(ascii: ":"))
-            put(msOfDay / 1000 % 60, 2)
-            put(UInt8(ascii: "."))
-            put(msOfDay % 1000, 3)
-            put(UInt8(ascii: "Z"))
-            return at
+            at += width
         }
+        func put(_ byte: UInt8) {
+            out[at] = byte
+            at += 1
+        }
+        put(civil.year, 4)
+        put(UInt8(ascii: "-"))
+        put(civil.month, 2)
+        put(UInt8(ascii: "-"))
+        put(civil.day, 2)
+        put(UInt8(ascii: "T"))
+        put(msOfDay / 3_600_000, 2)
+        put(UInt8(ascii: ":"))
+        put(msOfDay / 60_000 % 60, 2)
+        put(UInt8(ascii: ":"))
+        put(msOfDay / 1000 % 60, 2)
+        put(UInt8(ascii: "."))
+        put(msOfDay % 1000, 3)
+        put(UInt8(ascii: "Z"))
+        return at
     }
 }

@@ -85,12 +85,12 @@ public final class AuditTrail: Sendable {
     /// journal did not take it within the deadline, or within `deadline` when that is shorter
     /// (the caller must then deny). It runs on `eventLoop`, before `record` returns when the
     /// failure is known at once (the queue is full, the journal stalled).
-    public func record(
+    func record(
         _ decision: Decision, _ context: Context, on eventLoop: EventLoop, deadline: Duration? = nil,
-        completion: @escaping @Sendable (Result<UInt64, any Error>) -> Void
+        completion: @escaping AuditWriter.Completion
     ) {
         // One HMAC per entry, for the message and the field alike.
-        let pseudonym = context.number.map { pseudonymizer.pseudonym(for: $0) }
+        let pseudonym = context.number.map { pseudonymizer.mac(for: $0) }
         // Built straight into the bytes journald takes: no `JournalEntry` of strings first.
         // Room for a decision entry (about 1,000 bytes) and the writer's sequence number and run.
         var entry = EncodedJournalEntry(capacity: 1280)
@@ -103,9 +103,9 @@ public final class AuditTrail: Sendable {
         if let regime = decision.regime { entry.append(AuditField.regime, regime.rawValue) }
         entry.append(AuditField.campaign, campaign)
         appendNumber(context, pseudonym: pseudonym, to: &entry)
-        entry.append(AuditField.at, ISOInstant.format(context.at))
+        entry.append(AuditField.at) { ISOInstant.append(context.at, to: &$0) }
         if context.dryRun { entry.append(AuditField.dryRun, "1") }
-        if let clientAt = context.clientAt { entry.append(AuditField.clientAt, ISOInstant.format(clientAt)) }
+        if let clientAt = context.clientAt { entry.append(AuditField.clientAt) { ISOInstant.append(clientAt, to: &$0) } }
         entry.append(AuditField.snapshot, context.snapshot)
         entry.append(AuditField.listsAsOf, context.listsAsOf)
         if !decision.facts.isEmpty {
@@ -115,7 +115,7 @@ public final class AuditTrail: Sendable {
         if let milliseconds = context.deadlineMilliseconds { entry.append(AuditField.deadlineMilliseconds, String(milliseconds)) }
         if let id = context.requestID { entry.append(AuditField.requestID, Response.visible(id)) }
         appendPeer(context.peer, to: &entry)
-        writer.submit(entry, on: eventLoop, deadline: deadline) { completion($0.mapError { $0 }) }
+        writer.submit(entry, on: eventLoop, deadline: deadline, completion: completion)
     }
 
     /// Journals a ledger event (opt-out, consent, attempt, refusal) the ledger recorded, in
@@ -169,9 +169,9 @@ public final class AuditTrail: Sendable {
         entry.append(AuditField.peerGID, String(peer.gid))
     }
 
-    private func appendNumber(_ context: Context, pseudonym: String?, to entry: inout EncodedJournalEntry) {
+    private func appendNumber(_ context: Context, pseudonym: NumberPseudonym?, to entry: inout EncodedJournalEntry) {
         if let number = context.number, let pseudonym {
-            entry.append(AuditField.numberHMAC, pseudonym)
+            entry.append(AuditField.numberHMAC) { pseudonym.append(to: &$0) }
             if mode == .clear { entry.append(AuditField.number, number.description) }
         }
         if let error = context.numberError { entry.append(AuditField.numberError, Response.visible(error)) }
@@ -180,7 +180,7 @@ public final class AuditTrail: Sendable {
     /// The entry's MESSAGE, `DENY internal-optout: number 3f…, campaign fibre-promo`
     /// (`WOULD-` before a plan's verdict), written straight into the entry's bytes.
     private func appendMessage(
-        _ decision: Decision, _ context: Context, campaign: String, pseudonym: String?, to bytes: inout [UInt8]
+        _ decision: Decision, _ context: Context, campaign: String, pseudonym: NumberPseudonym?, to bytes: inout [UInt8]
     ) {
         if context.dryRun { bytes.append(contentsOf: "WOULD-".utf8) }
         bytes.append(contentsOf: decision.verdict.rawValue.utf8)
@@ -191,7 +191,7 @@ public final class AuditTrail: Sendable {
             bytes.append(contentsOf: number.description.utf8)
         } else if mode != .clear, let pseudonym {
             bytes.append(contentsOf: "number ".utf8)
-            bytes.append(contentsOf: pseudonym.utf8)
+            pseudonym.append(to: &bytes)
         } else {
             bytes.append(contentsOf: "an invalid number".utf8)
         }

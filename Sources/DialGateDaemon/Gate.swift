@@ -270,7 +270,7 @@ public final class Gate: RequestResponder {
         }
         let given = context.reservation
         let decided = decision
-        let numberFact = context.number.map { [Fact("number", $0.description)] } ?? []
+        let number = context.number
         let id = context.requestID
         let statistics = self.statistics
         // One promise for the answer, completed from the journal's result (rather than a
@@ -280,19 +280,22 @@ public final class Gate: RequestResponder {
             switch result {
             case .success(let seq):
                 if !planned { statistics.count(decided.verdict) }
-                var extra: [Fact] = []
-                extra.reserveCapacity(3)
-                extra.append(Fact("seq", String(seq)))
-                extra += numberFact
-                if let given { extra.append(Fact("reservation", given)) }
-                answer.succeed(.decision(decided, id: id, planned: planned, extra: extra))
+                answer.succeed(
+                    .decision(decided, id: id, planned: planned, extraCount: 3) { extra in
+                        extra.append(Fact("seq", String(seq)))
+                        if let number { extra.append(Fact("number", number.description)) }
+                        if let given { extra.append(Fact("reservation", given)) }
+                    })
             case .failure(let error):
                 if decided.verdict == .allow, let place {
                     free(place, because: "its ALLOW was not journaled", on: eventLoop)
                 }
                 let denied = Policy.auditUnavailable("\(error)")
                 if !planned { statistics.count(denied.verdict) }
-                answer.succeed(.decision(denied, id: id, planned: planned, extra: numberFact))
+                answer.succeed(
+                    .decision(denied, id: id, planned: planned, extraCount: 1) { extra in
+                        if let number { extra.append(Fact("number", number.description)) }
+                    })
             }
         }
         return answer.futureResult

@@ -123,14 +123,23 @@ public struct Response: Sendable, Equatable {
     /// another instant than now) `WOULD-ALLOW|WOULD-DENY`, so that a client reading the first
     /// word can never take a plan for a permission to call.
     public static func decision(_ decision: Decision, id: String?, planned: Bool = false, extra: [Fact] = []) -> Response {
+        Self.decision(decision, id: id, planned: planned, extraCount: extra.count) { $0 += extra }
+    }
+
+    /// The same answer, with its extra fields (after `regime=`) appended by `extra`, at most
+    /// `extraCount` of them: what the gate answers for every decision, without an array of
+    /// them built first.
+    public static func decision(
+        _ decision: Decision, id: String?, planned: Bool, extraCount: Int, extra: (inout [Fact]) -> Void
+    ) -> Response {
         // One array, in the order `init(_:id:class:fields:)` gives: id, class, then the rest.
         var fields: [Fact] = []
-        fields.reserveCapacity(4 + extra.count + decision.facts.count)
+        fields.reserveCapacity(4 + extraCount + decision.facts.count)
         if let id { fields.append(Fact("id", id)) }
         fields.append(Fact("class", AnswerClass(decision.kind, planned: planned).rawValue))
         fields.append(Fact("rule", decision.rule))
         if let regime = decision.regime { fields.append(Fact("regime", regime.rawValue)) }
-        fields += extra
+        extra(&fields)
         for fact in decision.facts where fact.key != "regime" { fields.append(fact) }
         let head = planned ? "WOULD-" + decision.verdict.rawValue : decision.verdict.rawValue
         return Response([head, decision.reason.rawValue], fields: fields)

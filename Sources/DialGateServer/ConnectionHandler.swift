@@ -52,20 +52,20 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var pendingWrites = 0
     /// `.later` answers pending: nothing passes them.
     private var pendingBarriers = 0
-    /// Answers given or awaited, oldest first, not yet written: an answer leaves only when
-    /// every answer before it has, so they keep request order however they complete.
-    private var inFlight = CircularBuffer<Slot>()
+    /// Answers given or awaited (`nil` until it comes), oldest first, not yet written: an
+    /// answer leaves only when every answer before it has, so they keep request order however
+    /// they complete.
+    private var inFlight = CircularBuffer<Response?>()
+    /// The place number the next answer appended to `inFlight` gets: an awaited answer finds
+    /// its place by number (the head's is `inFlightEnd - inFlight.count`), so a place costs no
+    /// object of its own, and an answer whose place was dropped (the connection closing) finds none.
+    private var inFlightEnd: UInt64 = 0
     /// An answer that closes the connection is in `inFlight`: no request after it is answered.
     private var lastAnswerGiven = false
     /// At most this many answers await at once on one connection, so one client cannot fill
     /// the audit writer's queue on its own.
     private let maxInFlight: Int
 
-    /// One answer's place in the order.
-    private final class Slot {
-        var response: Response?
-        init(_ response: Response? = nil) { self.response = response }
-    }
     /// A read the channel asked for and the handler held back (queue full or not writable).
     private var readPending = false
     private var closing = false
@@ -321,7 +321,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if inFlight.isEmpty {
             write(response, context: context)
         } else {
-            inFlight.append(Slot(response))
+            appendInFlight(response)
             if response.closesConnection {
                 // The last answer (BYE, line-too-long): nothing after it is read or answered.
                 lastAnswerGiven = true
@@ -333,8 +333,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Keeps a place for an answer to come, holds back what it `holds` until it comes, and
     /// writes it in its turn.
     private func awaitAnswer(_ future: EventLoopFuture<Response>, holds: Holds, context: ChannelHandlerContext) {
-        let slot = Slot()
-        inFlight.append(slot)
+        let place = appendInFlight(nil)
         switch holds {
         case .nothing: break
         case .allButWrites: pendingWrites += 1
@@ -351,14 +350,29 @@ final class ConnectionHandler: ChannelDuplexHandler {
             handler.lastProgress = context.eventLoop.now
             switch result {
             case .success(let response):
-                slot.response = response
+                handler.fill(place, with: response)
             case .failure(let error):
                 // The responder could not say: never a decision, and no claim about a write.
-                slot.response = .error(ProtocolError(.internalError, "no answer could be given: \(error)"))
+                handler.fill(place, with: .error(ProtocolError(.internalError, "no answer could be given: \(error)")))
             }
             handler.drain(context: context)
             handler.flushSoon(context: context)
         }
+    }
+
+    /// Keeps the next place in the order for `response` (`nil`: to come); returns its number.
+    @discardableResult
+    private func appendInFlight(_ response: Response?) -> UInt64 {
+        inFlight.append(response)
+        inFlightEnd += 1
+        return inFlightEnd - 1
+    }
+
+    /// Puts an awaited answer in its place, unless the place was dropped meanwhile.
+    private func fill(_ place: UInt64, with response: Response) {
+        let head = inFlightEnd - UInt64(inFlight.count)
+        guard place >= head else { return }
+        inFlight[inFlight.index(inFlight.startIndex, offsetBy: Int(place - head))] = response
     }
 
     /// Flushes once the task running now ends: the audit writer hands answers back to the
@@ -379,7 +393,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Writes the answers at the head of the order that are known. Also while the channel is
     /// not writable: they were asked for already, and at most `maxInFlight` of them wait.
     private func writeAnswersInTurn(context: ChannelHandlerContext) {
-        while !closing, let head = inFlight.first, let response = head.response {
+        while !closing, let head = inFlight.first, let response = head {
             inFlight.removeFirst()
             write(response, context: context)
         }

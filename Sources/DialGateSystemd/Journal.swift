@@ -49,7 +49,7 @@ public enum Journal {
     /// absent (it deems logging optional), and restores errno, so success and loss look alike
     /// to the sender; an audit trail cannot be optional.
     public static func confirmSocket() throws(SystemdError) {
-        if access(socketPath, F_OK) != 0 {
+        if access(socketPathC, F_OK) != 0 {
             throw .failed(function: "sd_journal_sendv", errno: ENOENT)
         }
     }
@@ -57,4 +57,6 @@ public enum Journal {
     /// Where libsystemd sends entries (journald's native protocol socket; a service with
     /// LogNamespace= sees its namespace's socket bind-mounted here).
     static let socketPath = "/run/systemd/journal/socket"
+    /// The same as a C string, made once: a `String` argument is converted at every call.
+    private static let socketPathC: [CChar] = Array(socketPath.utf8CString)
 }

@@ -24,6 +24,10 @@ struct PseudonymizerTests {
             let mac = HMAC<SHA256>.authenticationCode(for: Array(number.description.utf8), using: key)
             let expected = mac.prefix(16).map { String(format: "%02x", $0) }.joined()
             #expect(Pseudonymizer(key: key).pseudonym(for: number) == expected, "key of \(length) bytes")
+            // The form the audit trail writes into its entries, without a string.
+            var appended: [UInt8] = []
+            Pseudonymizer(key: key).mac(for: number).append(to: &appended)
+            #expect(String(decoding: appended, as: UTF8.self) == expected, "key of \(length) bytes, appended")
         }
     }
 }

@@ -66,6 +66,15 @@ struct ByteFastPathTests {
             let millis = Double(generator.next() % 253_402_300_800_000)
             let date = Date(timeIntervalSince1970: millis / 1000)
             #expect(ISOInstant.format(date) == formatter.string(from: date))
+            var appended: [UInt8] = Array("at=".utf8)
+            ISOInstant.append(date, to: &appended)
+            #expect(String(decoding: appended, as: UTF8.self) == "at=" + formatter.string(from: date))
+        }
+        // Outside the years the ledger keeps, both write the same too.
+        for date in [Date(timeIntervalSince1970: -62_200_000_000), Date(timeIntervalSince1970: 253_402_400_000)] {
+            var appended: [UInt8] = []
+            ISOInstant.append(date, to: &appended)
+            #expect(String(decoding: appended, as: UTF8.self) == ISOInstant.format(date))
         }
     }
 
