@@ -139,13 +139,15 @@ struct AsteriskAGITests {
             let gate = try FakeGate(
                 answer: "DENY outside-hours class=later rule=x seq=7 number=+33199000040 next=2026-11-30T14:00:00+01:00")
             let channel = FakeAsterisk(exten: Self.consenting, uniqueid: "pbx1-1796030100.44")
-            let run = try channel.run(Self.check(gate.path, deadline: 300))
+            // A deadline a loaded machine meets (a full test run starts many processes at once):
+            // this test is about what the hook asks and passes on, not about its speed.
+            let run = try channel.run(Self.check(gate.path, deadline: 5000))
             #expect(run.status == 0)
             let request = try #require(gate.requests.first)
             let match = try #require(
                 request.wholeMatch(of: /CHECK 0199000040 campaign=fibre-promo key=pbx1-1796030100\.44 deadline-ms=([0-9]+)/))
             let share = try #require(Int(match.1))
-            #expect(share > 0 && share < 300)
+            #expect(share > 0 && share < 5000)
             #expect(channel.variables["DIALGATE_VERDICT"] == "DENY")
             #expect(channel.variables["DIALGATE_CLASS"] == "later")
             #expect(channel.variables["DIALGATE_REASON"] == "outside-hours")

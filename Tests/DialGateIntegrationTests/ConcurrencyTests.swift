@@ -62,19 +62,29 @@ struct ConcurrencyTests {
             let reloads = ManagedCounter()
             let done = ManagedCounter()
             let firstWrong = Mutex<String?>(nil)
-            DispatchQueue.concurrentPerform(iterations: clients + 1) { client in
-                if client == clients {
-                    // The reloader: RELOAD commands and SIGHUPs while the others query.
-                    while done.value < clients {
-                        if let answer = try? daemon.ask("RELOAD"), answer.hasPrefix("OK") { reloads.increment() }
-                        daemon.process.send(SIGHUP)
-                        usleep(5_000)
-                    }
-                    return
+            // The reloader: RELOAD commands and SIGHUPs while the clients query. A thread of its
+            // own: among the clients' iterations of `concurrentPerform` it could be run only
+            // once they are all done, on a machine of two cores.
+            let reloaderDone = DispatchSemaphore(value: 0)
+            let reloader = Thread {
+                while done.value < clients {
+                    if let answer = try? daemon.ask("RELOAD"), answer.hasPrefix("OK") { reloads.increment() }
+                    daemon.process.send(SIGHUP)
+                    usleep(5_000)
                 }
+                reloaderDone.signal()
+            }
+            reloader.start()
+            let rounds = perClient / 20
+            DispatchQueue.concurrentPerform(iterations: clients) { client in
                 defer { done.increment() }
                 guard let connection = try? daemon.client() else { return }
-                for round in 0..<(perClient / 20) {
+                for round in 0..<rounds {
+                    if round == rounds - 1 {
+                        // The last round waits for a reload to have been answered (30 s at most),
+                        // so that at least one falls while the clients still query.
+                        for _ in 0..<6_000 where reloads.value == 0 { usleep(5_000) }
+                    }
                     var batch = ""
                     for i in 0..<20 {
                         let (number, _) = TestLists.expected[(client + round + i) % TestLists.expected.count]
@@ -92,6 +102,7 @@ struct ConcurrencyTests {
                     }
                 }
             }
+            reloaderDone.wait()
             #expect(answered.value == clients * perClient)
             #expect(wrong.value == 0, "first wrong answer: \(firstWrong.withLock { $0 } ?? "-")")
             #expect(reloads.value > 0)
