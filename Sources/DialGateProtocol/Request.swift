@@ -181,27 +181,28 @@ extension Request {
         var id: String?
         var clientKey: String?
         // `id=` and `key=` out first, in line order, so that an error names the id seen so far.
-        var index = 0
+        // The other tokens move down over them in one pass, so a long line costs its length.
+        var kept = 0
         var seen = remaining.count > Self.linearScanLimit ? Set<String>() : nil
-        while index < remaining.count {
-            guard let key = remaining[index].key else {
-                index += 1
-                continue
+        for index in remaining.indices {
+            if let key = remaining[index].key {
+                if key == "id" {
+                    id = remaining[index].value
+                    continue
+                }
+                if key == "key" {
+                    guard clientKey == nil else { throw ProtocolError(.badArgument, "key given twice", id: id) }
+                    clientKey = remaining[index].value
+                    continue
+                }
+                let repeated =
+                    if seen != nil { !seen!.insert(key).inserted } else { remaining[..<kept].contains { $0.key == key } }
+                guard !repeated else { throw ProtocolError(.badArgument, "\(key) given twice", id: id) }
             }
-            if key == "id" {
-                id = remaining.remove(at: index).value
-                continue
-            }
-            if key == "key" {
-                guard clientKey == nil else { throw ProtocolError(.badArgument, "key given twice", id: id) }
-                clientKey = remaining.remove(at: index).value
-                continue
-            }
-            let repeated =
-                if seen != nil { !seen!.insert(key).inserted } else { remaining[..<index].contains { $0.key == key } }
-            guard !repeated else { throw ProtocolError(.badArgument, "\(key) given twice", id: id) }
-            index += 1
+            if kept != index { remaining.swapAt(kept, index) }
+            kept += 1
         }
+        remaining.removeLast(remaining.count - kept)
         if let id, id.isEmpty || id.utf8.count > Self.maxTokenLength {
             throw ProtocolError(.badArgument, "id must be 1 to \(Self.maxTokenLength) characters")
         }
@@ -293,11 +294,6 @@ private struct ArgumentReader {
         return tokens.remove(at: index).value
     }
 
-    /// Takes the argument `key` out, if the line gave it.
-    mutating func take(_ key: String) -> String? {
-        guard let index = tokens.firstIndex(where: { $0.key == key }) else { return nil }
-        return tokens.remove(at: index).value
-    }
 
     mutating func number() throws(ProtocolError) -> PhoneNumber {
         let text = try word("number")
@@ -308,19 +304,21 @@ private struct ArgumentReader {
         }
     }
 
+    /// Takes the argument `key` out, if the line gave it.
     mutating func optional(_ key: String) -> String? {
-        take(key)
+        guard let index = tokens.firstIndex(where: { $0.key == key }) else { return nil }
+        return tokens.remove(at: index).value
     }
 
     mutating func required(_ key: String) throws(ProtocolError) -> String {
-        guard let value = take(key), !value.isEmpty else {
+        guard let value = optional(key), !value.isEmpty else {
             throw ProtocolError(.missingArgument, "\(verb) needs \(key)=", id: id)
         }
         return value
     }
 
     mutating func instant(_ key: String) throws(ProtocolError) -> Date? {
-        guard let text = take(key) else { return nil }
+        guard let text = optional(key) else { return nil }
         guard let date = ISOInstant.parse(text) else {
             throw ProtocolError(
                 .badArgument, "\(key)='\(text)' is not an ISO-8601 date-time with Z or an offset", id: id)
@@ -334,7 +332,7 @@ private struct ArgumentReader {
     }
 
     mutating func channel() throws(ProtocolError) -> Campaign.Channel? {
-        guard let text = take("channel") else { return nil }
+        guard let text = optional("channel") else { return nil }
         guard let channel = Campaign.Channel(rawValue: text) else {
             throw ProtocolError(.badArgument, "channel='\(text)' is not voice, sms or email", id: id)
         }
@@ -343,7 +341,7 @@ private struct ArgumentReader {
 
     /// `deadline-ms=`: 1 to 60000 milliseconds.
     mutating func deadline() throws(ProtocolError) -> Int? {
-        guard let text = take("deadline-ms") else { return nil }
+        guard let text = optional("deadline-ms") else { return nil }
         guard let value = Int(text), (1...60_000).contains(value), text.allSatisfy(\.isASCII) else {
             throw ProtocolError(.badArgument, "deadline-ms='\(text)' is not a number of milliseconds from 1 to 60000", id: id)
         }
@@ -351,7 +349,7 @@ private struct ArgumentReader {
     }
 
     mutating func result() throws(ProtocolError) -> CallResult? {
-        guard let text = take("outcome") else { return nil }
+        guard let text = optional("outcome") else { return nil }
         guard let result = CallResult(rawValue: text) else {
             let known = CallResult.allCases.map(\.rawValue).joined(separator: ", ")
             throw ProtocolError(.badArgument, "outcome='\(text)' is not one of \(known)", id: id)
@@ -361,7 +359,7 @@ private struct ArgumentReader {
 
     /// A token argument (`reservation=`): 1 to 64 characters, like `id=` and `key=`.
     mutating func token(_ key: String) throws(ProtocolError) -> String? {
-        guard let text = take(key) else { return nil }
+        guard let text = optional(key) else { return nil }
         guard !text.isEmpty, text.utf8.count <= Request.maxTokenLength else {
             throw ProtocolError(.badArgument, "\(key) must be 1 to \(Request.maxTokenLength) characters", id: id)
         }
@@ -369,7 +367,7 @@ private struct ArgumentReader {
     }
 
     mutating func kind() throws(ProtocolError) -> ConsentRecord.Kind {
-        guard let text = take("kind") else { return .prospecting }
+        guard let text = optional("kind") else { return .prospecting }
         guard let kind = ConsentRecord.Kind(rawValue: text) else {
             throw ProtocolError(.badArgument, "kind='\(text)' is not prospecting, callback or off-hours", id: id)
         }

@@ -108,7 +108,7 @@ struct ByteFastPathTests {
         }
     }
 
-    @Test("a long line's repeated argument is found however far apart its two copies are")
+    @Test("a long line reads as a short one: a repeated argument is found however far apart, the last of its id= counts")
     func longLinesFindRepeatedArguments() {
         let distinct = (0..<30).map { "a\($0)=v" }
         var repeated = distinct
@@ -122,5 +122,13 @@ struct ByteFastPathTests {
             #expect(throws: expected) { try Request(parsing: Substring(line)) }
             #expect(bytes.withUnsafeMutableBytes { Request.parsingPlain(UnsafeRawBufferPointer($0)) } == .failure(expected))
         }
+        // Thousands of id= between the verb and its argument: the last id is the request's.
+        let ids = (0..<5_000).map { "id=i\($0)" }.joined(separator: " ")
+        let line = "CHECK \(ids) 0612345678 campaign=x"
+        var bytes = Array(line.utf8)
+        let parsed = try? Request(parsing: Substring(line))
+        #expect(parsed?.id == "i4999")
+        #expect(parsed?.command.verb == .check)
+        #expect(bytes.withUnsafeMutableBytes { Request.parsingPlain(UnsafeRawBufferPointer($0)) } == parsed.map { .success($0) })
     }
 }
