@@ -4,21 +4,25 @@ public enum Hex {
     /// Two lowercase hex digits a byte, written straight into the string's storage: it runs for
     /// every journal entry about a number (the pseudonym), so no string per byte and no join.
     public static func lowercase(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { text in
-            for (index, byte) in bytes.enumerated() {
-                text[2 * index] = digits[Int(byte >> 4)]
-                text[2 * index + 1] = digits[Int(byte & 0x0F)]
-            }
-            return bytes.count * 2
-        }
+        String(unsafeUninitializedCapacity: bytes.count * 2) { write(bytes, into: $0) }
     }
 
     /// Appends two lowercase hex digits a byte to `text`, without a string.
     public static func appendLowercase(_ bytes: UnsafeRawBufferPointer, to text: inout [UInt8]) {
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+        let start = text.count
+        text.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+        text.withUnsafeMutableBufferPointer { buffer in
+            _ = write(bytes, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
         }
+    }
+
+    /// Writes two digits a byte into `text`, which has room for them; returns how many.
+    private static func write(_ bytes: UnsafeRawBufferPointer, into text: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        for (index, byte) in bytes.enumerated() {
+            text[2 * index] = digits[Int(byte >> 4)]
+            text[2 * index + 1] = digits[Int(byte & 0x0F)]
+        }
+        return bytes.count * 2
     }
 
     /// Two lowercase hex digits a byte of `bytes` (a digest, an array).

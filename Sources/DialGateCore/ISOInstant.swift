@@ -74,15 +74,17 @@ public enum ISOInstant {
 
     /// `2026-11-30T09:15:00.123Z`: how the daemon writes instants.
     public static func format(_ date: Date) -> String {
-        guard let (civil, msOfDay) = civilTime(date) else { return formatOutOfRange(date) }
+        let (civil, msOfDay) = civilTime(date)
+        guard (0...9999).contains(civil.year) else { return formatOutOfRange(civil, msOfDay) }
         // Written digit by digit into the string's own bytes: one per answer that dates something.
         return String(unsafeUninitializedCapacity: width) { write(civil, msOfDay, into: $0) }
     }
 
     /// Appends `format(date)`'s bytes to `bytes`, without a string: one per journal entry.
     public static func append(_ date: Date, to bytes: inout [UInt8]) {
-        guard let (civil, msOfDay) = civilTime(date) else {
-            bytes.append(contentsOf: formatOutOfRange(date).utf8)
+        let (civil, msOfDay) = civilTime(date)
+        guard (0...9999).contains(civil.year) else {
+            bytes.append(contentsOf: formatOutOfRange(civil, msOfDay).utf8)
             return
         }
         let start = bytes.count
@@ -95,22 +97,16 @@ public enum ISOInstant {
     /// The length of `2026-11-30T09:15:00.123Z`.
     private static let width = 24
 
-    /// The civil day and the millisecond of that day of `date`, in UTC; `nil` outside the years
-    /// 0000...9999, which `formatOutOfRange` writes.
-    private static func civilTime(_ date: Date) -> (CalendarDay, Int)? {
+    /// The civil day and the millisecond of that day of `date`, in UTC.
+    private static func civilTime(_ date: Date) -> (CalendarDay, Int) {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let days = Int(millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000)
-        let civil = CalendarDay(dayNumber: days)
-        guard (0...9999).contains(civil.year) else { return nil }
-        return (civil, Int(millis - Int64(days) * 86_400_000))
+        return (CalendarDay(dayNumber: days), Int(millis - Int64(days) * 86_400_000))
     }
 
-    /// An instant outside what the ledger records (`isWithinSupportedYears`), written all the same.
-    private static func formatOutOfRange(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let days = Int(millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000)
-        let msOfDay = Int(millis - Int64(days) * 86_400_000)
-        let civil = CalendarDay(dayNumber: days)
+    /// An instant outside the years 0000...9999 (and what the ledger records,
+    /// `isWithinSupportedYears`), written all the same.
+    private static func formatOutOfRange(_ civil: CalendarDay, _ msOfDay: Int) -> String {
         func pad(_ v: Int, _ w: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, w - s.count)) + s
