@@ -143,12 +143,15 @@ struct FreeSwitchHookTests {
             let script = """
                 local dialgate = require("dialgate")
                 dialgate.configure{ socket = arg[1] }
-                local function show(v) print(v.head, v.word or "-", v.class, v.fields.reservation or "-", v.fields.consent_proof or "-") end
-                show(dialgate.check("01 99 00 00 40", "fibre-promo", "idle-1", 1000))
-                show(dialgate.report_attempt("+33199000040", "fibre-promo", "idle-1", "no-answer", "idle-1", 1000))
+                local function show(v)
+                    if v.error then io.stderr:write("why: ", tostring(v.error), "\\n") end
+                    print(v.head, v.word or "-", v.class, v.fields.reservation or "-", v.fields.consent_proof or "-")
+                end
+                show(dialgate.check("01 99 00 00 40", "fibre-promo", "idle-1", 5000))
+                show(dialgate.report_attempt("+33199000040", "fibre-promo", "idle-1", "no-answer", "idle-1", 5000))
                 require("socket").sleep(1.6)            -- the daemon closes both connections
-                show(dialgate.check("0199000041", "fibre-promo", "idle-2", 1000))
-                show(dialgate.release("+33199000041", "idle-2", "idle-2", 1000))
+                show(dialgate.check("0199000041", "fibre-promo", "idle-2", 5000))
+                show(dialgate.release("+33199000041", "idle-2", "idle-2", 5000))
                 print("pending", dialgate.pending())
                 """
             let path = daemon.directory + "/idle.lua"
@@ -196,7 +199,7 @@ struct FreeSwitchHookTests {
             let client = """
                 local dialgate = require("dialgate")
                 dialgate.configure{ socket = arg[1] }
-                for _ = 1, 3 do local v = dialgate.request("PING", 1000) print(v.head, v.fields.id, v.fields.conn or "-") end
+                for _ = 1, 3 do local v = dialgate.request("PING", 5000) print(v.head, v.fields.id, v.fields.conn or "-") end
                 """
             try server.write(toFile: directory + "/server.lua", atomically: true, encoding: .utf8)
             try client.write(toFile: directory + "/client.lua", atomically: true, encoding: .utf8)
