@@ -156,11 +156,16 @@ final class AuditWriter: Sendable {
     /// Starts the writer thread and the deadline thread (once).
     func start() {
         guard started.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        let writer = Thread { [self] in loop() }
-        writer.name = "dialgate-audit"
+        // Named from inside, at most 15 bytes: see LedgerWriter.start.
+        let writer = Thread { [self] in
+            Thread.current.name = "dialgate-audit"
+            loop()
+        }
         writer.start()
-        let deadlines = Thread { [self] in expireLoop() }
-        deadlines.name = "dialgate-audit-deadlines"
+        let deadlines = Thread { [self] in
+            Thread.current.name = "audit-deadlines"
+            expireLoop()
+        }
         deadlines.start()
     }
 

@@ -179,9 +179,9 @@ public final class Ledger: Sendable {
         let compaction = LedgerCompaction(now: now, keepAttemptsDays: keepAttemptsDays, keepRefusalsDays: keepRefusalsDays)
         return try await withCheckedThrowingContinuation { continuation in
             let thread = Thread { [writer] in
+                Thread.current.name = "ledger-compact"  // from inside, at most 15 bytes (LedgerWriter.start)
                 continuation.resume(with: Result { () throws(LedgerError) in try writer.compact(compaction) })
             }
-            thread.name = "dialgate-ledger-compaction"
             thread.start()
         }
     }

@@ -91,8 +91,12 @@ final class LedgerWriter: Sendable {
 
     /// Starts the writer thread.
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "dialgate-ledger"
+        // Named from inside: on Linux a name set before `start()` never reaches the thread
+        // (`top -H`, perf and gdb showed Dispatch's name). At most 15 bytes (the kernel's limit).
+        let thread = Thread { [self] in
+            Thread.current.name = "dialgate-ledger"
+            run()
+        }
         thread.start()
     }
 

@@ -88,6 +88,22 @@ struct LifecycleTests {
         }
     }
 
+    @Test("the daemon's own threads carry their names, for top -H, perf and gdb: the audit writer, its deadlines, the ledger writer")
+    func threadsAreNamed() async throws {
+        try await onOwnThread {
+            let daemon = try RunningDaemon()
+            #expect(try daemon.client().ask("PING").hasPrefix("PONG"))
+            let tasks = "/proc/\(daemon.process.pid)/task"
+            let names = try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap {
+                try? String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8).trimmingCharacters(in: .newlines)
+            }
+            for name in ["dialgate-audit", "audit-deadlines", "dialgate-ledger"] {
+                #expect(names.contains(name), "\(names)")
+            }
+            #expect(daemon.stop() == 0)
+        }
+    }
+
     @Test("an acknowledged OPTOUT survives kill -9 (GDPR art. 21: the ledger fsyncs before OK)")
     func acknowledgedOptOutSurvivesKill9() async throws {
         try await onOwnThread {
