@@ -211,8 +211,7 @@ extension Request {
         }
         guard first.key == nil else { throw ProtocolError(.badSyntax, "a request starts with a command", id: id) }
         let verb = remaining.removeFirst().value.uppercased()
-        var parser = ArgumentReader(verb: verb, tokens: remaining, id: id)
-        remaining = []
+        var parser = ArgumentReader(verb: verb, tokens: consume remaining, id: id)
         self.id = id
         self.command = try parser.command()
         if clientKey != nil, !command.verb.takesKey {
@@ -288,12 +287,11 @@ private struct ArgumentReader {
     }
 
     mutating func word(_ name: String) throws(ProtocolError) -> String {
-        guard let index = tokens.firstIndex(where: { $0.key == nil }) else {
+        guard let word = take(where: { $0.key == nil }) else {
             throw ProtocolError(.missingArgument, "\(verb) needs a \(name)", id: id)
         }
-        return tokens.remove(at: index).value
+        return word
     }
-
 
     mutating func number() throws(ProtocolError) -> PhoneNumber {
         let text = try word("number")
@@ -306,7 +304,12 @@ private struct ArgumentReader {
 
     /// Takes the argument `key` out, if the line gave it.
     mutating func optional(_ key: String) -> String? {
-        guard let index = tokens.firstIndex(where: { $0.key == key }) else { return nil }
+        take { $0.key == key }
+    }
+
+    /// Takes the first token `matching` out and gives its value: a word or an argument used.
+    private mutating func take(where matching: (LineTokenizer.Token) -> Bool) -> String? {
+        guard let index = tokens.firstIndex(where: matching) else { return nil }
         return tokens.remove(at: index).value
     }
 
