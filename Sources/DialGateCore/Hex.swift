@@ -9,11 +9,7 @@ public enum Hex {
 
     /// Appends two lowercase hex digits a byte to `text`, without a string.
     public static func appendLowercase(_ bytes: UnsafeRawBufferPointer, to text: inout [UInt8]) {
-        let start = text.count
-        text.append(contentsOf: repeatElement(0, count: bytes.count * 2))
-        text.withUnsafeMutableBufferPointer { buffer in
-            _ = write(bytes, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
-        }
+        text.append(count: bytes.count * 2) { write(bytes, into: $0) }
     }
 
     /// Writes two digits a byte into `text`, which has room for them; returns how many.

@@ -87,11 +87,7 @@ public enum ISOInstant {
             bytes.append(contentsOf: formatOutOfRange(civil, msOfDay).utf8)
             return
         }
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: width))
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            _ = write(civil, msOfDay, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
-        }
+        bytes.append(count: width) { write(civil, msOfDay, into: $0) }
     }
 
     /// The length of `2026-11-30T09:15:00.123Z`.
